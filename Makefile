@@ -1,0 +1,43 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+.PHONY: run test lint format migrate seed worker clean
+
+# Each stamp records which requirements file the venv was last synced with.
+$(VENV)/.run-deps: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: $(VENV)/.run-deps requirements-test.txt
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+run: $(VENV)/.run-deps  ## Migrate, seed demo data, serve on :8000 with a Celery worker + beat
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Kassa on http://127.0.0.1:8000  (API docs /api/v1/docs/, admin /admin/). Ctrl-C stops all."
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/celery -A config worker --beat \
+		--loglevel=info --concurrency=2 --schedule=var/celerybeat-schedule & worker=$$!; \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.test-deps  ## Lint, then the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test-deps
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 staticfiles

@@ -1,0 +1,33 @@
+"""Demo data for `make run`. Safe to run any number of times."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+
+DEMO_USERS = [
+    # email, password, role, first name, last name
+    ("customer@example.com", "customer123", User.Role.CUSTOMER, "Casey", "Customer"),
+    ("merchant@example.com", "merchant123", User.Role.MERCHANT, "Morgan", "Merchant"),
+    ("admin@example.com", "admin123", User.Role.ADMIN, "Ada", "Admin"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo users (and, as apps grow, their demo data). Idempotent."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        for email, password, role, first_name, last_name in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                email=email,
+                defaults={"role": role, "first_name": first_name, "last_name": last_name},
+            )
+            if created:
+                # Demo passwords are deliberately weak, so they skip the validators.
+                user.set_password(password)
+                if role == User.Role.ADMIN:
+                    user.is_staff = user.is_superuser = True
+                user.save()
+            self.stdout.write(f"{'created' if created else 'exists '} {role:<8} {email}")
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -1,0 +1,25 @@
+import factory
+
+from accounts.models import User
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"User{n}")
+    role = User.Role.CUSTOMER
+    password = factory.django.Password("correct-horse-battery")
+
+
+class MerchantFactory(UserFactory):
+    role = User.Role.MERCHANT
+
+
+class AdminFactory(UserFactory):
+    role = User.Role.ADMIN
+    is_staff = True
+    is_superuser = True

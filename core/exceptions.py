@@ -1,0 +1,77 @@
+"""One error shape for the whole API: {"code", "detail", "errors"?}."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
+
+
+class ApplicationError(Exception):
+    """A business rule said no. Services raise it; the API maps it to JSON.
+
+    `code` is the stable machine-readable value clients switch on; `status`
+    is the HTTP status the API answers with.
+    """
+
+    def __init__(self, message: str, *, code: str, status: int = 400, extra=None):
+        super().__init__(message)
+        self.message = message
+        self.code = str(code)
+        self.status = status
+        self.extra = extra or {}
+
+
+def error_body(code: str, detail: str, errors=None) -> dict:
+    body = {"code": code, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        set_rollback()
+        return Response({**error_body(exc.code, exc.message), **exc.extra}, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # Anything unexpected is a bug: log it whole, show the client nothing of it.
+        logger.exception("Unhandled error in API view", exc_info=exc)
+        set_rollback()
+        return Response(
+            error_body("server_error", "Internal server error."),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    response.data = _shape(exc)
+    return response
+
+
+def _shape(exc: exceptions.APIException) -> dict:
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail
+        if not isinstance(errors, dict):
+            errors = {"non_field_errors": errors}
+        return error_body("invalid", "Invalid input.", errors)
+    detail = exc.detail
+    code = exc.default_code
+    if isinstance(detail, dict):
+        # simplejwt packs {"detail", "code", "messages"} into one exception.
+        code = str(detail.get("code", code))
+        detail = detail.get("detail", exc.default_detail)
+    elif hasattr(detail, "code") and detail.code:
+        code = detail.code
+    return error_body(str(code), str(detail))

@@ -1,0 +1,58 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+
+from config.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_cache() -> None:
+    # With DJANGO_REDIS_IGNORE_EXCEPTIONS a dead Redis fails silently, so
+    # only a value read back proves the cache answers.
+    key, value = f"readyz:{uuid.uuid4()}", "ok"
+    cache.set(key, value, timeout=5)
+    if cache.get(key) != value:
+        raise ConnectionError("cache did not return the value just written")
+    cache.delete(key)
+
+
+def _check_broker() -> None:
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=1)
+
+
+CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+
+def healthz(request):
+    """Liveness: the process answers. Touches no dependency."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request):
+    """Readiness: 200 when database, cache and broker all answer, else 503."""
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as exc:  # any failure means "not ready", whatever its type
+            logger.warning("readiness check %s failed: %s", name, exc)
+            results[name] = "error"
+        else:
+            results[name] = "ok"
+    ready = all(result == "ok" for result in results.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": results},
+        status=200 if ready else 503,
+    )
