@@ -61,3 +61,33 @@ def merchant_client(merchant):
 @pytest.fixture
 def admin_client_api(admin_user):
     return client_for(admin_user)
+
+
+def run_in_threads(target, args_list):
+    """Run target(*args) in one thread per args, all released at the same moment.
+
+    Each thread uses its own database connection and closes it. Returns the
+    results in order; an exception is returned in place of a result.
+    """
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(len(args_list))
+    results = [None] * len(args_list)
+
+    def worker(index, args):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = target(*args)
+        except Exception as exc:  # the caller asserts on what each thread got
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(args_list)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

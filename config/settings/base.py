@@ -126,6 +126,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Money ------------------------------------------------------------------
+
+# ISO 4217 codes Kassa accepts; the first is the default currency.
+KASSA_CURRENCIES = [c.upper() for c in env.list("KASSA_CURRENCIES", default=["USD"])]
+PRODUCT_CACHE_TTL = env.int("PRODUCT_CACHE_TTL", default=60)
+
 # --- API ----------------------------------------------------------------------
 
 AUTH_THROTTLE_RATE = env("AUTH_THROTTLE_RATE", default="10/min")

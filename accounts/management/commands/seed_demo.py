@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
+from catalog.demo import seed_products
 
 DEMO_USERS = [
     # email, password, role, first name, last name
@@ -30,4 +31,6 @@ class Command(BaseCommand):
                     user.is_staff = user.is_superuser = True
                 user.save()
             self.stdout.write(f"{'created' if created else 'exists '} {role:<8} {email}")
+        merchant = User.objects.get(email="merchant@example.com")
+        seed_products(merchant=merchant, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -1,0 +1,193 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsAdmin, IsMerchant
+from catalog import cache
+from catalog.models import Product
+from catalog.selectors import (
+    ORDERINGS,
+    product_get_live,
+    product_list_for_merchant,
+    product_list_public,
+    stock_list,
+    stock_movement_list,
+)
+from catalog.serializers import (
+    ProductOutputSerializer,
+    StockMovementOutputSerializer,
+    StockOutputSerializer,
+)
+from catalog.services import product_create, product_delete, product_update, stock_adjust
+from core.money import AmountField, CurrencyField, default_currency
+from core.pagination import PageNumberPagination
+
+MAX_STOCK = 1_000_000
+
+
+def _paginated(request, queryset, serializer_class) -> dict:
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data).data
+
+
+def _get_owned_product(request, product_id) -> Product:
+    """A live product the caller may manage: 404 if none, 403 if someone else's."""
+    product = get_object_or_404(
+        Product.objects.filter(deleted_at__isnull=True).select_related("merchant", "stock"),
+        pk=product_id,
+    )
+    if product.merchant_id != request.user.pk and not request.user.is_admin:
+        raise PermissionDenied("Only the product's merchant or an administrator can do this.")
+    return product
+
+
+class _ProductInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    price = AmountField()
+    currency = CurrencyField(required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class ProductListCreateApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        q = serializers.CharField(required=False, max_length=100)
+        merchant = serializers.UUIDField(required=False)
+        min_price = serializers.IntegerField(required=False, min_value=0)
+        max_price = serializers.IntegerField(required=False, min_value=0)
+        ordering = serializers.CharField(
+            required=False, help_text=f"One of {', '.join(ORDERINGS)}; anything else is ignored."
+        )
+
+    class InputSerializer(_ProductInput):
+        stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [AllowAny()]
+        return [IsAuthenticated(), IsMerchant()]
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: ProductOutputSerializer(many=True)},
+        auth=[],
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        params = {**request.query_params.dict(), "host": request.get_host()}
+        data = cache.cached(
+            "list",
+            params,
+            lambda: _paginated(
+                request,
+                product_list_public(filters=filters.validated_data),
+                ProductOutputSerializer,
+            ),
+        )
+        return Response(data)
+
+    @extend_schema(request=InputSerializer, responses={201: ProductOutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {"currency": default_currency(), **serializer.validated_data}
+        product = product_create(merchant=request.user, **data)
+        product = product_get_live(product_id=product.pk)
+        return Response(ProductOutputSerializer(product).data, status=status.HTTP_201_CREATED)
+
+
+class ProductMineApi(APIView):
+    permission_classes = [IsAuthenticated, IsMerchant]
+
+    @extend_schema(responses={200: ProductOutputSerializer(many=True)})
+    def get(self, request):
+        queryset = product_list_for_merchant(merchant=request.user).order_by("-created_at", "id")
+        return Response(_paginated(request, queryset, ProductOutputSerializer))
+
+
+class ProductDetailApi(APIView):
+    class InputSerializer(_ProductInput):
+        pass
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+    @extend_schema(responses={200: ProductOutputSerializer}, auth=[])
+    def get(self, request, product_id):
+        def build():
+            product = get_object_or_404(product_list_public(), pk=product_id)
+            return ProductOutputSerializer(product).data
+
+        return Response(cache.cached("detail", {"id": str(product_id)}, build))
+
+    @extend_schema(request=InputSerializer(partial=True), responses={200: ProductOutputSerializer})
+    def patch(self, request, product_id):
+        product = _get_owned_product(request, product_id)
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        product_update(product=product, data=serializer.validated_data)
+        return Response(ProductOutputSerializer(product).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, product_id):
+        product_delete(product=_get_owned_product(request, product_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InventoryListApi(APIView):
+    permission_classes = [IsAuthenticated, IsAdmin]
+
+    @extend_schema(responses={200: StockOutputSerializer(many=True)})
+    def get(self, request):
+        return Response(_paginated(request, stock_list(), StockOutputSerializer))
+
+
+class InventoryDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        adjust = serializers.IntegerField(
+            min_value=-MAX_STOCK, max_value=MAX_STOCK, help_text="Units to add (+) or remove (-)."
+        )
+        reason = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+        def validate_adjust(self, value):
+            if value == 0:
+                raise serializers.ValidationError("Must not be zero.")
+            return value
+
+    @extend_schema(responses={200: StockOutputSerializer})
+    def get(self, request, product_id):
+        product = _get_owned_product(request, product_id)
+        return Response(StockOutputSerializer(product.stock).data)
+
+    @extend_schema(request=InputSerializer, responses={200: StockOutputSerializer})
+    def patch(self, request, product_id):
+        product = _get_owned_product(request, product_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        stock = stock_adjust(
+            product=product,
+            delta=serializer.validated_data["adjust"],
+            actor=request.user,
+            note=serializer.validated_data.get("reason", ""),
+        )
+        return Response(StockOutputSerializer(stock).data)
+
+
+class InventoryMovementsApi(APIView):
+    @extend_schema(
+        responses={200: StockMovementOutputSerializer(many=True)},
+        parameters=[OpenApiParameter("page", int)],
+    )
+    def get(self, request, product_id):
+        product = _get_owned_product(request, product_id)
+        return Response(
+            _paginated(request, stock_movement_list(product=product), StockMovementOutputSerializer)
+        )

@@ -1,0 +1,50 @@
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from catalog.models import Product, Stock, StockMovement
+
+ORDERINGS = {
+    "price": ("price", "id"),
+    "-price": ("-price", "id"),
+    "created_at": ("created_at", "id"),
+    "-created_at": ("-created_at", "id"),
+    "name": ("name", "id"),
+}
+DEFAULT_ORDERING = "-created_at"
+
+
+def _with_related(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("merchant", "stock")
+
+
+def product_list_public(*, filters: dict | None = None) -> QuerySet[Product]:
+    filters = filters or {}
+    queryset = _with_related(Product.objects.filter(is_active=True, deleted_at__isnull=True))
+    if q := filters.get("q"):
+        queryset = queryset.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    if merchant := filters.get("merchant"):
+        queryset = queryset.filter(merchant_id=merchant)
+    if (min_price := filters.get("min_price")) is not None:
+        queryset = queryset.filter(price__gte=min_price)
+    if (max_price := filters.get("max_price")) is not None:
+        queryset = queryset.filter(price__lte=max_price)
+    # An unknown ordering is ignored rather than refused: it must never reach
+    # order_by(), where it could sort by any column.
+    return queryset.order_by(*ORDERINGS.get(filters.get("ordering"), ORDERINGS[DEFAULT_ORDERING]))
+
+
+def product_get_live(*, product_id) -> Product:
+    """Any product that is not deleted, active or not (for its owner and admins)."""
+    return _with_related(Product.objects.filter(deleted_at__isnull=True)).get(pk=product_id)
+
+
+def product_list_for_merchant(*, merchant: User) -> QuerySet[Product]:
+    return _with_related(Product.objects.filter(merchant=merchant, deleted_at__isnull=True))
+
+
+def stock_list() -> QuerySet[Stock]:
+    return Stock.objects.select_related("product").order_by("product__name", "pk")
+
+
+def stock_movement_list(*, product: Product) -> QuerySet[StockMovement]:
+    return product.movements.select_related("actor")

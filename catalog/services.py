@@ -1,0 +1,99 @@
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import User
+from catalog import cache
+from catalog.errors import CatalogErrorCode
+from catalog.locks import stock_qs_for_update
+from catalog.models import Product, Stock, StockMovement
+from core.exceptions import ApplicationError
+
+EDITABLE_FIELDS = {"name", "description", "price", "currency", "is_active"}
+
+
+def _unique_slug(name: str, product_id) -> str:
+    return f"{slugify(name)[:60] or 'product'}-{product_id.hex[:8]}"
+
+
+@transaction.atomic
+def product_create(
+    *,
+    merchant: User,
+    name: str,
+    price: int,
+    currency: str,
+    stock: int,
+    description: str = "",
+    is_active: bool = True,
+) -> Product:
+    product = Product(
+        merchant=merchant,
+        name=name,
+        description=description,
+        price=price,
+        currency=currency,
+        is_active=is_active,
+    )
+    product.slug = _unique_slug(name, product.id)
+    product.save()
+    Stock.objects.create(product=product, available=stock)
+    if stock:
+        StockMovement.objects.create(
+            product=product,
+            delta_available=stock,
+            reason=StockMovement.Reason.INITIAL,
+            actor=merchant,
+        )
+    cache.invalidate_on_commit()
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, data: dict) -> Product:
+    """Change a product's listing. Existing orders keep their own name and price."""
+    unknown = set(data) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"Not editable: {sorted(unknown)}")
+    for field, value in data.items():
+        setattr(product, field, value)
+    product.save(update_fields=[*data, "updated_at"])
+    cache.invalidate_on_commit()
+    return product
+
+
+@transaction.atomic
+def product_delete(*, product: Product) -> None:
+    """Soft delete: the product leaves the catalog; orders that name it keep working."""
+    if product.deleted_at is None:
+        product.deleted_at = timezone.now()
+        product.is_active = False
+        product.save(update_fields=["deleted_at", "is_active", "updated_at"])
+        cache.invalidate_on_commit()
+
+
+@transaction.atomic
+def stock_adjust(*, product: Product, delta: int, actor: User, note: str = "") -> Stock:
+    """Add (delta > 0) or remove units from sale. Locks the stock row.
+
+    Raises ApplicationError(insufficient_stock, 409) rather than go below zero.
+    """
+    stock = stock_qs_for_update().get(pk=product.pk)
+    if stock.available + delta < 0:
+        raise ApplicationError(
+            f"Only {stock.available} units of {product.name} are available.",
+            code=CatalogErrorCode.INSUFFICIENT_STOCK,
+            status=409,
+            extra={"product_id": str(product.pk), "available": stock.available},
+        )
+    stock.available += delta
+    stock.save(update_fields=["available", "updated_at"])
+    StockMovement.objects.create(
+        product=product,
+        delta_available=delta,
+        reason=StockMovement.Reason.ADJUSTMENT,
+        actor=actor,
+        note=note,
+    )
+    cache.invalidate_on_commit()
+    return stock

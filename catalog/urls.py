@@ -1,0 +1,16 @@
+from django.urls import path
+
+from catalog import api
+
+urlpatterns = [
+    path("products", api.ProductListCreateApi.as_view(), name="product-list"),
+    path("products/mine", api.ProductMineApi.as_view(), name="product-mine"),
+    path("products/<uuid:product_id>", api.ProductDetailApi.as_view(), name="product-detail"),
+    path("inventory", api.InventoryListApi.as_view(), name="inventory-list"),
+    path("inventory/<uuid:product_id>", api.InventoryDetailApi.as_view(), name="inventory-detail"),
+    path(
+        "inventory/<uuid:product_id>/movements",
+        api.InventoryMovementsApi.as_view(),
+        name="inventory-movements",
+    ),
+]
