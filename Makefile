@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format migrate seed worker clean
+.PHONY: run test lint format verify-ledger clean
 
 # Each stamp records which requirements file the venv was last synced with.
 $(VENV)/.run-deps: requirements.txt
@@ -26,9 +26,10 @@ run: $(VENV)/.run-deps  ## Migrate, seed demo data, serve on :8000 with a Celery
 		--loglevel=info --concurrency=2 --schedule=var/celerybeat-schedule & worker=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.test-deps  ## Lint, then the whole test suite
+test: $(VENV)/.test-deps  ## Lint, check migrations are complete, then the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-deps
@@ -38,6 +39,9 @@ lint: $(VENV)/.test-deps
 format: $(VENV)/.test-deps
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+verify-ledger: $(VENV)/.run-deps  ## Check every ledger invariant (non-zero exit on a violation)
+	$(PY) manage.py verify_ledger
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles

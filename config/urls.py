@@ -7,6 +7,7 @@ from core import health
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("catalog.urls")),
+    path("", include("wallets.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

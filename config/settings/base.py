@@ -131,6 +131,12 @@ STORAGES = {
 # ISO 4217 codes Kassa accepts; the first is the default currency.
 KASSA_CURRENCIES = [c.upper() for c in env.list("KASSA_CURRENCIES", default=["USD"])]
 PRODUCT_CACHE_TTL = env.int("PRODUCT_CACHE_TTL", default=60)
+MINIMUM_WITHDRAWAL = env.int("MINIMUM_WITHDRAWAL", default=100)
+MAXIMUM_DEPOSIT = env.int("MAXIMUM_DEPOSIT", default=1_000_000)
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# A key still "in progress" this long after its request began belongs to a
+# process that died; a retry may take it over (its work was rolled back).
+IDEMPOTENCY_LOCK_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", default=60)
 
 # --- API ----------------------------------------------------------------------
 
@@ -201,7 +207,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-idempotency-keys": {
+        "task": "core.tasks.purge_expired_idempotency_keys_task",
+        "schedule": 3600.0,
+    },
+}
 
 # --- Logging ------------------------------------------------------------------
 

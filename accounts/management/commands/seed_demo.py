@@ -5,6 +5,8 @@ from django.db import transaction
 
 from accounts.models import User
 from catalog.demo import seed_products
+from wallets.models import Wallet
+from wallets.services import wallet_deposit
 
 DEMO_USERS = [
     # email, password, role, first name, last name
@@ -33,4 +35,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{'created' if created else 'exists '} {role:<8} {email}")
         merchant = User.objects.get(email="merchant@example.com")
         seed_products(merchant=merchant, stdout=self.stdout)
+        customer = User.objects.get(email="customer@example.com")
+        if not Wallet.objects.filter(owner=customer, entries__isnull=False).exists():
+            wallet_deposit(user=customer, amount=50_000, currency="USD", description="Demo funds")
+            self.stdout.write("funded customer@example.com with 500.00 USD")
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -1,0 +1,185 @@
+"""The Idempotency-Key layer for money-moving POSTs, with Stripe's semantics.
+
+The first request with a key runs and its status and body are stored for
+IDEMPOTENCY_KEY_TTL_HOURS. The same key with the same method, path and body
+replays them (header Idempotent-Replayed: true) without running again; with a
+different request it is 422 idempotency_key_reused; while the first is still
+running it is 409 idempotency_key_in_use.
+
+The view and the stored response commit in one transaction: either both the
+effect and its recorded response exist, or neither does and a retry runs
+afresh. A key left in progress by a crashed process is taken over after
+IDEMPOTENCY_LOCK_TIMEOUT_SECONDS.
+"""
+
+import functools
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from core.exceptions import ApplicationError
+from core.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+class IdempotencyErrorCode:
+    REQUIRED = "idempotency_key_required"
+    INVALID = "idempotency_key_invalid"
+    REUSED = "idempotency_key_reused"
+    IN_USE = "idempotency_key_in_use"
+
+
+def _read_key(request, *, required: bool) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        if required:
+            raise ApplicationError(
+                f"This request needs an {HEADER} header.", code=IdempotencyErrorCode.REQUIRED
+            )
+        return None
+    if not 1 <= len(key) <= 255 or not all(" " <= ch <= "~" for ch in key):
+        raise ApplicationError(
+            f"{HEADER} must be 1 to 255 printable ASCII characters.",
+            code=IdempotencyErrorCode.INVALID,
+        )
+    return key
+
+
+def _fingerprint(request) -> str:
+    # Parsed and re-serialised, so whitespace or key order do not make the
+    # same request look different.
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _claim(*, user, key: str, request, fingerprint: str) -> IdempotencyKey | Response:
+    """Insert the key in progress, or answer from the row a previous request left."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(
+                user=user,
+                key=key,
+                method=request.method,
+                path=request.path[:255],
+                request_hash=fingerprint,
+                status=IdempotencyKey.Status.IN_PROGRESS,
+                locked_at=now,
+                expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
+            )
+    except IntegrityError:
+        pass
+
+    with transaction.atomic():
+        record = IdempotencyKey.objects.select_for_update().get(user=user, key=key)
+        if record.expires_at <= now:
+            record.delete()
+            return _claim(user=user, key=key, request=request, fingerprint=fingerprint)
+        if record.request_hash != fingerprint:
+            raise ApplicationError(
+                f"This {HEADER} was already used for a different request.",
+                code=IdempotencyErrorCode.REUSED,
+                status=422,
+            )
+        if record.status == IdempotencyKey.Status.COMPLETED:
+            response = Response(record.response_body, status=record.response_status)
+            response[REPLAYED_HEADER] = "true"
+            return response
+        stale_before = now - timedelta(seconds=settings.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS)
+        if record.locked_at > stale_before:
+            raise ApplicationError(
+                f"A request with this {HEADER} is still being processed.",
+                code=IdempotencyErrorCode.IN_USE,
+                status=409,
+            )
+        # Its owner died: nothing it did was committed, so this request may run.
+        record.locked_at = now
+        record.save(update_fields=["locked_at"])
+        return record
+
+
+def _run_and_record(view, handler, claimed: IdempotencyKey, request, args, kwargs) -> Response:
+    try:
+        with transaction.atomic():
+            try:
+                response = handler(view, request, *args, **kwargs)
+            except Exception as exc:  # a refused request is an answer too: record it
+                response = view.handle_exception(exc)
+            if response.status_code >= 500:
+                raise _Abandon(response)
+            recorded = IdempotencyKey.objects.filter(
+                pk=claimed.pk, locked_at=claimed.locked_at
+            ).update(
+                status=IdempotencyKey.Status.COMPLETED,
+                response_status=response.status_code,
+                response_body=json.loads(JSONRenderer().render(response.data) or b"null"),
+            )
+            if not recorded:
+                # Another request took the key over as stale while this one
+                # ran: roll this one's effect back so only one survives.
+                raise _Abandon(_in_use_response(view, request))
+            return response
+    except _Abandon as abandoned:
+        # A server error is not an answer: free the key so a retry runs afresh.
+        IdempotencyKey.objects.filter(pk=claimed.pk, locked_at=claimed.locked_at).delete()
+        return abandoned.response
+    except BaseException:
+        IdempotencyKey.objects.filter(pk=claimed.pk, locked_at=claimed.locked_at).delete()
+        raise
+
+
+def _in_use_response(view, request) -> Response:
+    return view.handle_exception(
+        ApplicationError(
+            f"A request with this {HEADER} is still being processed.",
+            code=IdempotencyErrorCode.IN_USE,
+            status=409,
+        )
+    )
+
+
+class _Abandon(Exception):
+    def __init__(self, response: Response):
+        super().__init__("abandon idempotent request")
+        self.response = response
+
+
+def idempotent(*, required: bool = True):
+    """Decorate an APIView method that moves money (see the module docstring)."""
+
+    def decorator(handler):
+        @functools.wraps(handler)
+        def wrapper(view, request, *args, **kwargs):
+            key = _read_key(request, required=required)
+            if key is None:
+                return handler(view, request, *args, **kwargs)
+            claimed = _claim(
+                user=request.user, key=key, request=request, fingerprint=_fingerprint(request)
+            )
+            if isinstance(claimed, Response):
+                return claimed
+            return _run_and_record(view, handler, claimed, request, args, kwargs)
+
+        return extend_schema(
+            parameters=[
+                OpenApiParameter(
+                    HEADER,
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    required=required,
+                    description="Unique per operation; a retry with the same key is replayed.",
+                )
+            ]
+        )(wrapper)
+
+    return decorator

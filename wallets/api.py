@@ -1,0 +1,113 @@
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.idempotency import idempotent
+from core.money import AmountField, CurrencyField, default_currency
+from core.pagination import PageNumberPagination
+from wallets.models import Transfer
+from wallets.selectors import wallet_transaction_list
+from wallets.serializers import WalletOutputSerializer, WalletTransactionOutputSerializer
+from wallets.services import wallet_deposit, wallet_get_or_create, wallet_withdraw
+
+
+def _currency_or_default(data: dict) -> str:
+    return data.get("currency") or default_currency()
+
+
+class WalletDetailApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        currency = CurrencyField(required=False)
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: WalletOutputSerializer})
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        wallet = wallet_get_or_create(
+            user=request.user, currency=_currency_or_default(filters.validated_data)
+        )
+        return Response(WalletOutputSerializer(wallet).data)
+
+
+class WalletDepositApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        amount = AmountField()
+        currency = CurrencyField(required=False)
+        card_token = serializers.CharField(max_length=255)
+        description = serializers.CharField(max_length=255, required=False, default="")
+
+        def validate_amount(self, value):
+            if value > settings.MAXIMUM_DEPOSIT:
+                raise serializers.ValidationError(
+                    f"Deposits are limited to {settings.MAXIMUM_DEPOSIT} minor units."
+                )
+            return value
+
+    @extend_schema(request=InputSerializer, responses={201: WalletTransactionOutputSerializer})
+    @idempotent()
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entry = wallet_deposit(
+            user=request.user,
+            amount=data["amount"],
+            currency=_currency_or_default(data),
+            description=data["description"],
+        )
+        return Response(
+            WalletTransactionOutputSerializer(entry).data, status=status.HTTP_201_CREATED
+        )
+
+
+class WalletWithdrawApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        amount = AmountField()
+        currency = CurrencyField(required=False)
+        description = serializers.CharField(max_length=255, required=False, default="")
+
+        def validate_amount(self, value):
+            if value < settings.MINIMUM_WITHDRAWAL:
+                raise serializers.ValidationError(
+                    f"Withdrawals start at {settings.MINIMUM_WITHDRAWAL} minor units."
+                )
+            return value
+
+    @extend_schema(request=InputSerializer, responses={201: WalletTransactionOutputSerializer})
+    @idempotent()
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        entry = wallet_withdraw(
+            user=request.user,
+            amount=data["amount"],
+            currency=_currency_or_default(data),
+            description=data["description"],
+        )
+        return Response(
+            WalletTransactionOutputSerializer(entry).data, status=status.HTTP_201_CREATED
+        )
+
+
+class WalletTransactionListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        currency = CurrencyField(required=False)
+        kind = serializers.ChoiceField(choices=Transfer.Kind.choices, required=False)
+        created_after = serializers.DateTimeField(required=False)
+        created_before = serializers.DateTimeField(required=False)
+
+    @extend_schema(
+        parameters=[FilterSerializer], responses={200: WalletTransactionOutputSerializer(many=True)}
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = wallet_transaction_list(user=request.user, filters=filters.validated_data)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(queryset, request)
+        return paginator.get_paginated_response(
+            WalletTransactionOutputSerializer(page, many=True).data
+        )

@@ -1,0 +1,19 @@
+from django.db.models import QuerySet
+
+from accounts.models import User
+from wallets.models import LedgerEntry
+
+
+def wallet_transaction_list(*, user: User, filters: dict | None = None) -> QuerySet[LedgerEntry]:
+    """The user's side of every transfer touching their wallets, newest first."""
+    filters = filters or {}
+    queryset = LedgerEntry.objects.filter(wallet__owner=user).select_related("transfer", "wallet")
+    if currency := filters.get("currency"):
+        queryset = queryset.filter(wallet__currency=currency)
+    if kind := filters.get("kind"):
+        queryset = queryset.filter(transfer__kind=kind)
+    if created_after := filters.get("created_after"):
+        queryset = queryset.filter(created_at__gte=created_after)
+    if created_before := filters.get("created_before"):
+        queryset = queryset.filter(created_at__lt=created_before)
+    return queryset.order_by("-id")

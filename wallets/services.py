@@ -1,0 +1,146 @@
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from core.exceptions import ApplicationError
+from wallets.errors import WalletErrorCode
+from wallets.locks import wallet_qs_for_update
+from wallets.models import LedgerEntry, Transfer, Wallet
+
+
+def wallet_get_or_create(*, user: User, currency: str) -> Wallet:
+    return _get_or_create(kind=Wallet.Kind.USER, owner=user, currency=currency)
+
+
+def system_wallet(*, name: str, currency: str) -> Wallet:
+    return _get_or_create(kind=Wallet.Kind.SYSTEM, system_name=name, currency=currency)
+
+
+def _get_or_create(**lookup) -> Wallet:
+    # get_or_create retries the read when a concurrent insert wins the unique
+    # constraint; the savepoint keeps a surrounding transaction usable.
+    try:
+        with transaction.atomic():
+            return Wallet.objects.get_or_create(**lookup)[0]
+    except IntegrityError:
+        return Wallet.objects.get(**lookup)
+
+
+@transaction.atomic
+def transfer(
+    *,
+    source: Wallet,
+    target: Wallet,
+    amount: int,
+    kind: str,
+    reference: str = "",
+    description: str = "",
+    created_by: User | None = None,
+) -> Transfer:
+    """Move `amount` minor units from source to target as one balanced transfer.
+
+    Locks both wallets in pk order. Raises ApplicationError: insufficient_funds
+    (409) when a user wallet would go below zero, currency_mismatch, or
+    invalid_transfer; nothing is written then.
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ApplicationError(
+            "Amount must be a positive whole number.", code=WalletErrorCode.INVALID_TRANSFER
+        )
+    if source.pk == target.pk:
+        raise ApplicationError(
+            "Source and target are the same wallet.", code=WalletErrorCode.INVALID_TRANSFER
+        )
+    if source.currency != target.currency:
+        raise ApplicationError(
+            "Wallets hold different currencies.", code=WalletErrorCode.CURRENCY_MISMATCH
+        )
+
+    locked = {w.pk: w for w in wallet_qs_for_update().filter(pk__in=[source.pk, target.pk])}
+    source, target = locked[source.pk], locked[target.pk]
+    if not source.is_system and source.balance < amount:
+        raise ApplicationError(
+            "Insufficient funds.",
+            code=WalletErrorCode.INSUFFICIENT_FUNDS,
+            status=409,
+            extra={"balance": source.balance, "currency": source.currency},
+        )
+
+    debit = LedgerEntry(
+        wallet=source,
+        amount=-amount,
+        balance_before=source.balance,
+        balance_after=source.balance - amount,
+    )
+    credit = LedgerEntry(
+        wallet=target,
+        amount=amount,
+        balance_before=target.balance,
+        balance_after=target.balance + amount,
+    )
+    source.balance, target.balance = debit.balance_after, credit.balance_after
+    Wallet.objects.bulk_update([source, target], ["balance", "updated_at"])
+    record = Transfer.objects.create(
+        kind=kind,
+        amount=amount,
+        currency=source.currency,
+        reference=reference,
+        description=description,
+        created_by=created_by,
+    )
+    debit.transfer = credit.transfer = record
+    LedgerEntry.objects.bulk_create([debit, credit])
+    return record
+
+
+def _entry_of(record: Transfer, wallet: Wallet) -> LedgerEntry:
+    return record.entries.select_related("transfer").get(wallet=wallet)
+
+
+@transaction.atomic
+def wallet_deposit(*, user: User, amount: int, currency: str, description: str = "") -> LedgerEntry:
+    """Credit the user's wallet from the outside world. Returns the user's entry."""
+    wallet = wallet_get_or_create(user=user, currency=currency)
+    record = transfer(
+        source=system_wallet(name=Wallet.System.EXTERNAL_FUNDING, currency=currency),
+        target=wallet,
+        amount=amount,
+        kind=Transfer.Kind.DEPOSIT,
+        description=description,
+        created_by=user,
+    )
+    return _entry_of(record, wallet)
+
+
+@transaction.atomic
+def wallet_withdraw(
+    *, user: User, amount: int, currency: str, description: str = ""
+) -> LedgerEntry:
+    """Pay out of the user's wallet. Raises insufficient_funds (409) past the balance."""
+    wallet = wallet_get_or_create(user=user, currency=currency)
+    record = transfer(
+        source=wallet,
+        target=system_wallet(name=Wallet.System.PAYOUTS, currency=currency),
+        amount=amount,
+        kind=Transfer.Kind.WITHDRAWAL,
+        description=description,
+        created_by=user,
+    )
+    return _entry_of(record, wallet)
+
+
+@transaction.atomic
+def wallet_adjust(*, wallet: Wallet, amount: int, reason: str, created_by: User) -> Transfer:
+    """A correction by staff: a balanced ADJUSTMENT transfer, never an edited balance.
+
+    A positive amount credits the wallet, a negative one debits it.
+    """
+    counterpart = system_wallet(name=Wallet.System.ADJUSTMENTS, currency=wallet.currency)
+    source, target = (counterpart, wallet) if amount > 0 else (wallet, counterpart)
+    return transfer(
+        source=source,
+        target=target,
+        amount=abs(amount),
+        kind=Transfer.Kind.ADJUSTMENT,
+        description=reason,
+        created_by=created_by,
+    )

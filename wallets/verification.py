@@ -1,0 +1,84 @@
+"""Proof that the books are right. Each check returns the violations it found."""
+
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, Lag
+
+from wallets.models import LedgerEntry, Transfer, Wallet
+
+
+def _unbalanced_transfers() -> list[str]:
+    rows = (
+        Transfer.objects.annotate(n=Count("entries"), total=Coalesce(Sum("entries__amount"), 0))
+        .exclude(n=2, total=0)
+        .values_list("pk", "n", "total")
+    )
+    return [f"transfer {pk}: {n} entries summing to {total}" for pk, n, total in rows]
+
+
+def _one_sided_transfers() -> list[str]:
+    rows = Transfer.objects.annotate(
+        debits=Count("entries", filter=Q(entries__amount__lt=0))
+    ).exclude(debits=1)
+    return [f"transfer {t.pk}: {t.debits} debit entries" for t in rows]
+
+
+def _balances_match_entries() -> list[str]:
+    entry_sums = (
+        LedgerEntry.objects.filter(wallet=OuterRef("pk"))
+        .values("wallet")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    rows = (
+        Wallet.objects.annotate(ledger=Coalesce(Subquery(entry_sums), Value(0)))
+        .exclude(balance=F("ledger"))
+        .values_list("pk", "balance", "ledger")
+    )
+    return [f"wallet {pk}: balance {b} but entries sum to {s}" for pk, b, s in rows]
+
+
+def _currencies_sum_to_zero() -> list[str]:
+    rows = Wallet.objects.values("currency").annotate(total=Sum("balance")).exclude(total=0)
+    return [f"currency {r['currency']}: balances sum to {r['total']}" for r in rows]
+
+
+def _no_negative_user_wallets() -> list[str]:
+    rows = Wallet.objects.filter(kind=Wallet.Kind.USER, balance__lt=0)
+    return [f"wallet {w.pk}: user wallet at {w.balance}" for w in rows]
+
+
+def _entries_chain() -> list[str]:
+    rows = (
+        LedgerEntry.objects.annotate(
+            previous_after=Window(
+                Lag("balance_after", default=0),
+                partition_by=[F("wallet_id")],
+                order_by=F("id").asc(),
+            )
+        )
+        .exclude(balance_before=F("previous_after"))
+        .values_list("pk", "wallet_id", "balance_before", "previous_after")
+    )
+    return [
+        f"entry {pk} on wallet {wallet}: starts at {before}, previous ended at {previous}"
+        for pk, wallet, before, previous in rows
+    ]
+
+
+CHECKS = {
+    "every transfer has two entries summing to zero": _unbalanced_transfers,
+    "every transfer has exactly one debit": _one_sided_transfers,
+    "every wallet's balance equals the sum of its entries": _balances_match_entries,
+    "per currency, all balances sum to zero": _currencies_sum_to_zero,
+    "no user wallet is negative": _no_negative_user_wallets,
+    "each wallet's entries chain before/after without gaps": _entries_chain,
+}
+
+
+def verify_ledger() -> dict[str, list[str]]:
+    """Run every check; a check maps to [] when it holds."""
+    return {name: check() for name, check in CHECKS.items()}
+
+
+def ledger_violations() -> list[str]:
+    return [problem for problems in verify_ledger().values() for problem in problems]
