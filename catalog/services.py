@@ -1,3 +1,5 @@
+from enum import Enum
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -97,3 +99,86 @@ def stock_adjust(*, product: Product, delta: int, actor: User, note: str = "") -
     )
     cache.invalidate_on_commit()
     return stock
+
+
+class StockMove(Enum):
+    """How one unit moves between available, reserved and sold, and why."""
+
+    SELL = (StockMovement.Reason.SALE, -1, 0, 1)
+    RESERVE = (StockMovement.Reason.RESERVATION, -1, 1, 0)
+    RELEASE = (StockMovement.Reason.RELEASE, 1, -1, 0)
+    SELL_RESERVED = (StockMovement.Reason.SALE, 0, -1, 1)
+    RETURN = (StockMovement.Reason.REFUND, 1, 0, -1)
+
+    @property
+    def source(self) -> str:
+        """The bucket units leave: the one whose delta is negative."""
+        _, available, reserved, _sold = self.value
+        return "available" if available < 0 else "reserved" if reserved < 0 else "sold"
+
+
+def stock_lock(*, product_ids) -> dict:
+    """Lock the stock rows of these products (in pk order); must run in a transaction."""
+    return {stock.pk: stock for stock in stock_qs_for_update().filter(pk__in=product_ids)}
+
+
+def stock_apply(
+    *,
+    locked: dict,
+    quantities: dict,
+    move: StockMove,
+    actor: User | None,
+    reference: str = "",
+    names: dict | None = None,
+) -> None:
+    """Move `quantities` ({product_id: units}) on stock rows locked by stock_lock().
+
+    Checks every line before writing any, and raises insufficient_stock (409)
+    listing each short product, so a failed checkout writes nothing.
+    """
+    reason, per_available, per_reserved, per_sold = move.value
+    short = []
+    for product_id, units in quantities.items():
+        stock = locked[product_id]
+        source = getattr(stock, move.source)
+        if source < units:
+            short.append(
+                {
+                    "product_id": str(product_id),
+                    "name": (names or {}).get(product_id, ""),
+                    "requested": units,
+                    "available": source,
+                }
+            )
+    if short:
+        listed = ", ".join(line["name"] or line["product_id"] for line in short)
+        raise ApplicationError(
+            f"Not enough stock for: {listed}.",
+            code=CatalogErrorCode.INSUFFICIENT_STOCK,
+            status=409,
+            extra={"products": short},
+        )
+    movements = []
+    now = timezone.now()
+    for product_id, units in quantities.items():
+        stock = locked[product_id]
+        stock.updated_at = now
+        stock.available += per_available * units
+        stock.reserved += per_reserved * units
+        stock.sold += per_sold * units
+        movements.append(
+            StockMovement(
+                product_id=product_id,
+                delta_available=per_available * units,
+                delta_reserved=per_reserved * units,
+                delta_sold=per_sold * units,
+                reason=reason,
+                actor=actor,
+                reference=reference,
+            )
+        )
+    Stock.objects.bulk_update(
+        [locked[pid] for pid in quantities], ["available", "reserved", "sold", "updated_at"]
+    )
+    StockMovement.objects.bulk_create(movements)
+    cache.invalidate_on_commit()

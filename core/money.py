@@ -8,12 +8,23 @@ from rest_framework import serializers
 MAX_AMOUNT = 10**12
 
 
-class AmountField(serializers.IntegerField):
-    """A positive whole number of minor units, as a JSON integer.
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else.
 
     Stricter than IntegerField: rejects booleans, floats such as 10.0, numeric
-    strings and NaN/Infinity instead of coercing them, and caps at MAX_AMOUNT.
+    strings and NaN/Infinity instead of coercing them.
     """
+
+    default_error_messages = {"invalid": "Must be a whole number (a JSON integer)."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return data
+
+
+class AmountField(StrictIntegerField):
+    """A positive number of minor units, capped at MAX_AMOUNT."""
 
     default_error_messages = {
         "invalid": "Must be a whole number of minor units (e.g. 1050 for 10.50).",
@@ -21,11 +32,6 @@ class AmountField(serializers.IntegerField):
 
     def __init__(self, *, min_value: int = 1, max_value: int = MAX_AMOUNT, **kwargs):
         super().__init__(min_value=min_value, max_value=max_value, **kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return data
 
 
 def currencies() -> list[str]:

@@ -1,4 +1,5 @@
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import ApplicationError
@@ -9,6 +10,17 @@ from wallets.models import LedgerEntry, Transfer, Wallet
 
 def wallet_get_or_create(*, user: User, currency: str) -> Wallet:
     return _get_or_create(kind=Wallet.Kind.USER, owner=user, currency=currency)
+
+
+def wallet_get_or_create_many(*, users, currency: str) -> dict:
+    """{user pk: wallet} for several users, creating missing wallets in user-pk order.
+
+    Inside a transaction an uncommitted new wallet holds its unique-index slot
+    until commit; creating them in one global order means two checkouts that
+    create the same wallets wait for each other instead of deadlocking.
+    """
+    unique = {user.pk: user for user in users}
+    return {pk: wallet_get_or_create(user=unique[pk], currency=currency) for pk in sorted(unique)}
 
 
 def system_wallet(*, name: str, currency: str) -> Wallet:
@@ -78,6 +90,7 @@ def transfer(
         balance_after=target.balance + amount,
     )
     source.balance, target.balance = debit.balance_after, credit.balance_after
+    source.updated_at = target.updated_at = timezone.now()  # bulk_update skips auto_now
     Wallet.objects.bulk_update([source, target], ["balance", "updated_at"])
     record = Transfer.objects.create(
         kind=kind,

@@ -133,6 +133,7 @@ KASSA_CURRENCIES = [c.upper() for c in env.list("KASSA_CURRENCIES", default=["US
 PRODUCT_CACHE_TTL = env.int("PRODUCT_CACHE_TTL", default=60)
 MINIMUM_WITHDRAWAL = env.int("MINIMUM_WITHDRAWAL", default=100)
 MAXIMUM_DEPOSIT = env.int("MAXIMUM_DEPOSIT", default=1_000_000)
+RESERVATION_TTL_SECONDS = env.int("RESERVATION_TTL_SECONDS", default=900)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # A key still "in progress" this long after its request began belongs to a
 # process that died; a retry may take it over (its work was rolled back).
@@ -183,6 +184,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.models.Order.Status"},
 }
 
 # --- Celery -------------------------------------------------------------------
@@ -211,6 +213,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-keys": {
         "task": "core.tasks.purge_expired_idempotency_keys_task",
         "schedule": 3600.0,
+    },
+    "release-expired-reservations": {
+        "task": "orders.tasks.release_expired_reservations_task",
+        "schedule": 60.0,
     },
 }
 

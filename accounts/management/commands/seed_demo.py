@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts.models import User
 from catalog.demo import seed_products
+from orders.demo import seed_orders
 from wallets.models import Wallet
 from wallets.services import wallet_deposit
 
@@ -39,4 +40,5 @@ class Command(BaseCommand):
         if not Wallet.objects.filter(owner=customer, entries__isnull=False).exists():
             wallet_deposit(user=customer, amount=50_000, currency="USD", description="Demo funds")
             self.stdout.write("funded customer@example.com with 500.00 USD")
+        seed_orders(customer=customer, merchant=merchant, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

@@ -1,0 +1,79 @@
+from django.contrib import admin, messages
+
+from core.admin import MerchantScopedAdmin, ReadOnlyAdminMixin, is_platform_admin
+from core.exceptions import ApplicationError
+from orders.models import Order, OrderEvent, OrderItem
+from orders.services import order_cancel, order_fulfill, order_refund
+
+
+class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OrderItem
+    fields = ["product", "merchant", "name", "unit_price", "quantity"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+
+
+class OrderEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = OrderEvent
+    fields = ["created_at", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdminMixin, MerchantScopedAdmin):
+    """Orders change only through the actions, which call the order services."""
+
+    merchant_lookup = "items__merchant"
+    list_display = ["id", "buyer", "status", "payment_method", "total", "currency", "created_at"]
+    list_filter = ["status", "payment_method", "currency"]
+    search_fields = ["id", "buyer__email", "items__name"]
+    list_select_related = ["buyer"]
+    readonly_fields = [
+        "id",
+        "buyer",
+        "status",
+        "payment_method",
+        "total",
+        "currency",
+        "refunded_amount",
+        "reserved_until",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [OrderItemInline, OrderEventInline]
+    actions = ["fulfil", "cancel", "refund"]
+
+    def has_change_permission(self, request, obj=None):
+        # Actions need it; every field is read-only.
+        return self._is_staff_merchant(request) or is_platform_admin(request.user)
+
+    def _run(self, request, queryset, service, done: str):
+        for order in queryset:
+            if not is_platform_admin(request.user) and {
+                i.merchant_id for i in order.items.all()
+            } != {request.user.pk}:
+                self.message_user(
+                    request, f"{order.pk}: other merchants' items too", messages.ERROR
+                )
+                continue
+            try:
+                service(order=order, actor=request.user)
+            except ApplicationError as refused:
+                self.message_user(request, f"{order.pk}: {refused}", messages.ERROR)
+            else:
+                self.message_user(request, f"{order.pk}: {done}", messages.SUCCESS)
+
+    @admin.action(description="Fulfil selected paid orders")
+    def fulfil(self, request, queryset):
+        self._run(request, queryset, order_fulfill, "fulfilled")
+
+    @admin.action(description="Cancel selected unpaid orders (releases stock)")
+    def cancel(self, request, queryset):
+        self._run(request, queryset, order_cancel, "cancelled")
+
+    @admin.action(description="Refund selected orders in full")
+    def refund(self, request, queryset):
+        self._run(request, queryset, order_refund, "refunded")

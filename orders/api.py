@@ -1,0 +1,129 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsMerchant
+from core.idempotency import idempotent
+from core.money import StrictIntegerField
+from core.pagination import PageNumberPagination
+from orders.models import Order
+from orders.selectors import (
+    order_event_list,
+    order_get_visible,
+    order_list_for_buyer,
+    order_list_for_merchant,
+    order_merchant_ids,
+)
+from orders.serializers import OrderEventOutputSerializer, OrderOutputSerializer
+from orders.services import MAX_QUANTITY, order_cancel, order_fulfill, order_place, order_refund
+
+MAX_LINES = 50
+
+
+def _paginated(request, queryset, serializer_class):
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def _order_for_sellers(request, order_id) -> Order:
+    """An order the caller may fulfil or refund: an admin, or the merchant of every line."""
+    order = order_get_visible(user=request.user, order_id=order_id)
+    if request.user.is_admin or order_merchant_ids(order=order) == {request.user.pk}:
+        return order
+    raise PermissionDenied("Only the merchant of every item, or an administrator, can do this.")
+
+
+class _StatusFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+
+
+class OrderListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        class LineSerializer(serializers.Serializer):
+            product_id = serializers.UUIDField()
+            quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+        items = LineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
+        payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+
+    @extend_schema(parameters=[_StatusFilter], responses={200: OrderOutputSerializer(many=True)})
+    def get(self, request):
+        filters = _StatusFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = order_list_for_buyer(buyer=request.user, **filters.validated_data)
+        return _paginated(request, queryset, OrderOutputSerializer)
+
+    @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
+    @idempotent()
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = order_place(buyer=request.user, **serializer.validated_data)
+        return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderSalesApi(APIView):
+    permission_classes = [IsAuthenticated, IsMerchant]
+
+    @extend_schema(parameters=[_StatusFilter], responses={200: OrderOutputSerializer(many=True)})
+    def get(self, request):
+        filters = _StatusFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = order_list_for_merchant(merchant=request.user, **filters.validated_data)
+        return _paginated(request, queryset, OrderOutputSerializer)
+
+
+class OrderDetailApi(APIView):
+    @extend_schema(responses={200: OrderOutputSerializer})
+    def get(self, request, order_id):
+        order = order_get_visible(user=request.user, order_id=order_id)
+        return Response(OrderOutputSerializer(order).data)
+
+
+class OrderEventsApi(APIView):
+    @extend_schema(responses={200: OrderEventOutputSerializer(many=True)})
+    def get(self, request, order_id):
+        order = order_get_visible(user=request.user, order_id=order_id)
+        return _paginated(request, order_event_list(order=order), OrderEventOutputSerializer)
+
+
+class _ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class OrderCancelApi(APIView):
+    @extend_schema(request=_ReasonInput, responses={200: OrderOutputSerializer})
+    def post(self, request, order_id):
+        order = order_get_visible(user=request.user, order_id=order_id)
+        if order.buyer_id != request.user.pk and not request.user.is_admin:
+            raise PermissionDenied("Only the buyer can cancel an order.")
+        serializer = _ReasonInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = order_cancel(
+            order=order, actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(OrderOutputSerializer(order).data)
+
+
+class OrderFulfillApi(APIView):
+    @extend_schema(request=None, responses={200: OrderOutputSerializer})
+    def post(self, request, order_id):
+        order = order_fulfill(order=_order_for_sellers(request, order_id), actor=request.user)
+        return Response(OrderOutputSerializer(order).data)
+
+
+class OrderRefundApi(APIView):
+    @extend_schema(request=_ReasonInput, responses={200: OrderOutputSerializer})
+    @idempotent()
+    def post(self, request, order_id):
+        order = _order_for_sellers(request, order_id)
+        serializer = _ReasonInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = order_refund(
+            order=order, actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(OrderOutputSerializer(order).data)

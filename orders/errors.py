@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class OrderErrorCode(StrEnum):
+    INVALID_TRANSITION = "invalid_transition"
+    MIXED_CURRENCY = "mixed_currency"
+    OWN_PRODUCT = "own_product"
+    PRODUCT_UNAVAILABLE = "product_unavailable"
+    REFUND_UNAVAILABLE = "refund_unavailable"

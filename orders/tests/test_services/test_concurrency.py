@@ -1,0 +1,101 @@
+"""Races on real PostgreSQL: threads with their own connections, then invariants."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from catalog.models import Stock
+from catalog.tests.factories import ProductFactory
+from conftest import run_in_threads
+from core.exceptions import ApplicationError
+from orders.models import Order
+from orders.services import order_mark_paid, order_release_expired
+from orders.tests.factories import place_order
+from wallets.tests.factories import funded_wallet
+from wallets.verification import ledger_violations
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _funded_buyers(count, amount=100_000):
+    buyers = [UserFactory() for _ in range(count)]
+    for buyer in buyers:
+        funded_wallet(buyer, amount)
+    return buyers
+
+
+def test_twenty_five_buyers_racing_for_five_units_buy_exactly_five():
+    product = ProductFactory(stock=5, price=1000)
+    buyers = _funded_buyers(25)
+
+    results = run_in_threads(
+        lambda buyer: place_order(buyer, [(product, 1)]), [(b,) for b in buyers]
+    )
+
+    paid = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(paid) == 5, results
+    assert len(refused) == 20
+    assert {(r.code, r.status) for r in refused} == {("insufficient_stock", 409)}
+    stock = Stock.objects.get(pk=product.pk)
+    assert (stock.available, stock.reserved, stock.sold) == (0, 0, 5)
+    assert Order.objects.filter(status=Order.Status.PAID).count() == 5
+    assert ledger_violations() == []
+
+
+def test_carts_with_the_same_products_in_opposite_orders_do_not_deadlock():
+    first, second = ProductFactory(stock=100), ProductFactory(stock=100)
+    buyers = _funded_buyers(10)
+    carts = [
+        (buyer, [(first, 1), (second, 1)] if i % 2 else [(second, 1), (first, 1)])
+        for i, buyer in enumerate(buyers)
+    ]
+
+    results = run_in_threads(place_order, carts)
+
+    assert all(isinstance(r, Order) for r in results), results
+    assert Stock.objects.get(pk=first.pk).sold == Stock.objects.get(pk=second.pk).sold == 10
+    assert ledger_violations() == []
+
+
+def test_wallet_and_card_checkouts_mixed_never_oversell():
+    product = ProductFactory(stock=6)
+    buyers = _funded_buyers(16)
+
+    results = run_in_threads(
+        lambda buyer, method: place_order(buyer, [(product, 1)], method=method),
+        [(b, "CARD" if i % 2 else "WALLET") for i, b in enumerate(buyers)],
+    )
+
+    succeeded = [r for r in results if isinstance(r, Order)]
+    assert len(succeeded) == 6
+    stock = Stock.objects.get(pk=product.pk)
+    assert stock.available == 0
+    assert stock.reserved + stock.sold == 6
+
+
+def test_expiry_racing_mark_paid_has_exactly_one_winner_each_time():
+    product = ProductFactory(stock=20, price=500)
+    buyer = _funded_buyers(1)[0]
+    orders = [place_order(buyer, [(product, 1)], method="CARD") for _ in range(8)]
+    Order.objects.update(reserved_until=timezone.now() - timedelta(seconds=1))
+
+    for order in orders:
+        run_in_threads(
+            lambda action, o=order: action(o),
+            [(lambda o: order_mark_paid(order=o),), (lambda o: order_release_expired(),)],
+        )
+
+    final = {o.status for o in Order.objects.all()}
+    assert final <= {Order.Status.PAID, Order.Status.CANCELLED}
+    stock = Stock.objects.get(pk=product.pk)
+    paid = Order.objects.filter(status=Order.Status.PAID).count()
+    cancelled = Order.objects.filter(status=Order.Status.CANCELLED).count()
+    assert paid + cancelled == 8
+    assert (stock.sold, stock.reserved, stock.available) == (paid, 0, 20 - paid)
+    for order in Order.objects.all():
+        last_events = [e.to_status for e in order.events.all()][2:]
+        assert len(last_events) == 1, last_events  # one winner, one event
+    assert ledger_violations() == []
