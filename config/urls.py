@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("catalog.urls")),
     path("", include("wallets.urls")),
     path("", include("orders.urls")),
+    path("", include("payments.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

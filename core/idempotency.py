@@ -108,34 +108,60 @@ def _claim(*, user, key: str, request, fingerprint: str) -> IdempotencyKey | Res
         return record
 
 
-def _run_and_record(view, handler, claimed: IdempotencyKey, request, args, kwargs) -> Response:
+def _record(claimed: IdempotencyKey, response: Response) -> int:
+    return IdempotencyKey.objects.filter(pk=claimed.pk, locked_at=claimed.locked_at).update(
+        status=IdempotencyKey.Status.COMPLETED,
+        response_status=response.status_code,
+        response_body=json.loads(JSONRenderer().render(response.data) or b"null"),
+    )
+
+
+def _release(claimed: IdempotencyKey) -> None:
+    IdempotencyKey.objects.filter(pk=claimed.pk, locked_at=claimed.locked_at).delete()
+
+
+def _call(view, handler, request, args, kwargs) -> Response:
+    try:
+        return handler(view, request, *args, **kwargs)
+    except Exception as exc:  # a refused request is an answer too: record it
+        return view.handle_exception(exc)
+
+
+def _run_and_record(view, handler, claimed, request, args, kwargs) -> Response:
+    """The effect and its recorded answer commit together, or not at all."""
     try:
         with transaction.atomic():
-            try:
-                response = handler(view, request, *args, **kwargs)
-            except Exception as exc:  # a refused request is an answer too: record it
-                response = view.handle_exception(exc)
+            response = _call(view, handler, request, args, kwargs)
             if response.status_code >= 500:
                 raise _Abandon(response)
-            recorded = IdempotencyKey.objects.filter(
-                pk=claimed.pk, locked_at=claimed.locked_at
-            ).update(
-                status=IdempotencyKey.Status.COMPLETED,
-                response_status=response.status_code,
-                response_body=json.loads(JSONRenderer().render(response.data) or b"null"),
-            )
-            if not recorded:
+            if not _record(claimed, response):
                 # Another request took the key over as stale while this one
                 # ran: roll this one's effect back so only one survives.
                 raise _Abandon(_in_use_response(view, request))
             return response
     except _Abandon as abandoned:
         # A server error is not an answer: free the key so a retry runs afresh.
-        IdempotencyKey.objects.filter(pk=claimed.pk, locked_at=claimed.locked_at).delete()
+        _release(claimed)
         return abandoned.response
     except BaseException:
-        IdempotencyKey.objects.filter(pk=claimed.pk, locked_at=claimed.locked_at).delete()
+        _release(claimed)
         raise
+
+
+def _run_then_record(view, handler, claimed, request, args, kwargs) -> Response:
+    """For handlers that must call a payment gateway, which never happens inside a
+    transaction: they commit their own steps, and must make a re-run with the same
+    key resume rather than repeat (request.idempotency_key names the operation)."""
+    try:
+        response = _call(view, handler, request, args, kwargs)
+    except BaseException:
+        _release(claimed)
+        raise
+    if response.status_code >= 500:
+        _release(claimed)
+    else:
+        _record(claimed, response)
+    return response
 
 
 def _in_use_response(view, request) -> Response:
@@ -154,13 +180,17 @@ class _Abandon(Exception):
         self.response = response
 
 
-def idempotent(*, required: bool = True):
-    """Decorate an APIView method that moves money (see the module docstring)."""
+def idempotent(*, required: bool = True, atomic: bool = True):
+    """Decorate an APIView method that moves money (see the module docstring).
+
+    atomic=False is for handlers that call a payment gateway; see _run_then_record.
+    """
 
     def decorator(handler):
         @functools.wraps(handler)
         def wrapper(view, request, *args, **kwargs):
             key = _read_key(request, required=required)
+            request.idempotency_key = None
             if key is None:
                 return handler(view, request, *args, **kwargs)
             claimed = _claim(
@@ -168,7 +198,11 @@ def idempotent(*, required: bool = True):
             )
             if isinstance(claimed, Response):
                 return claimed
-            return _run_and_record(view, handler, claimed, request, args, kwargs)
+            # Names this operation: the same for a retry or a takeover of this
+            # key, different once the key has expired and is used afresh.
+            request.idempotency_key = f"idem-{claimed.pk}"
+            run = _run_and_record if atomic else _run_then_record
+            return run(view, handler, claimed, request, args, kwargs)
 
         return extend_schema(
             parameters=[

@@ -6,8 +6,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsMerchant
+from core.exceptions import ApplicationError
 from core.idempotency import idempotent
-from core.money import StrictIntegerField
+from core.money import AmountField, StrictIntegerField
 from core.pagination import PageNumberPagination
 from orders.models import Order
 from orders.selectors import (
@@ -19,6 +20,7 @@ from orders.selectors import (
 )
 from orders.serializers import OrderEventOutputSerializer, OrderOutputSerializer
 from orders.services import MAX_QUANTITY, order_cancel, order_fulfill, order_place, order_refund
+from payments.services import payment_refund_order
 
 MAX_LINES = 50
 
@@ -117,13 +119,32 @@ class OrderFulfillApi(APIView):
 
 
 class OrderRefundApi(APIView):
-    @extend_schema(request=_ReasonInput, responses={200: OrderOutputSerializer})
-    @idempotent()
+    class InputSerializer(_ReasonInput):
+        amount = AmountField(
+            required=False,
+            help_text="Card orders only: part of what was paid. Default: all that is left.",
+        )
+
+    @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
+    @idempotent(atomic=False)  # card refunds call the gateway, never inside a transaction
     def post(self, request, order_id):
         order = _order_for_sellers(request, order_id)
-        serializer = _ReasonInput(data=request.data)
+        serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        order = order_refund(
-            order=order, actor=request.user, reason=serializer.validated_data["reason"]
-        )
+        data = serializer.validated_data
+        if order.payment_method == Order.PaymentMethod.CARD:
+            payment_refund_order(
+                order=order,
+                amount=data.get("amount"),
+                actor=request.user,
+                reason=data["reason"],
+                request_key=request.idempotency_key,
+            )
+        elif data.get("amount") not in (None, order.total):
+            raise ApplicationError(
+                "Wallet orders are refunded in full.", code="partial_refund_unsupported", status=422
+            )
+        else:
+            order_refund(order=order, actor=request.user, reason=data["reason"])
+        order = order_get_visible(user=request.user, order_id=order_id)
         return Response(OrderOutputSerializer(order).data)

@@ -322,7 +322,7 @@ def order_refund(*, order: Order, actor: User, reason: str = "") -> Order:
     FULFILLED; insufficient_funds (409) if a merchant has already withdrawn it."""
     if order.payment_method != Order.PaymentMethod.WALLET:
         raise ApplicationError(
-            "Card orders are refunded through the payment gateway.",
+            "Card orders are refunded through the payment gateway (payments app).",
             code=OrderErrorCode.REFUND_UNAVAILABLE,
             status=409,
         )
@@ -351,3 +351,26 @@ def order_refund(*, order: Order, actor: User, reason: str = "") -> Order:
     )
     order.refunded_amount = order.total
     return _set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
+
+
+def order_record_refund(*, order: Order, amount: int, actor: User | None, reason: str) -> Order:
+    """Note `amount` given back outside the wallets (to the buyer's card). When the
+    whole total is back, the units return to stock and the order is REFUNDED.
+    Locks stock, then the order; the caller has locked the wallets it moves."""
+    items = list(order.items.all())
+    locked_stock = stock_lock(product_ids=[item.product_id for item in items])
+    order = order_qs_for_update().get(pk=order.pk)
+    if order.status not in (S.PAID, S.FULFILLED):
+        return order
+    order.refunded_amount += amount
+    if order.refunded_amount < order.total:
+        order.save(update_fields=["refunded_amount", "updated_at"])
+        return order
+    stock_apply(
+        locked=locked_stock,
+        quantities=_quantities(items),
+        move=StockMove.RETURN,
+        actor=actor,
+        reference=f"order:{order.pk}",
+    )
+    return _set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded to card")

@@ -4,13 +4,18 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.money import AmountField, CurrencyField, default_currency
 from core.pagination import PageNumberPagination
+from payments.errors import PaymentErrorCode
+from payments.models import Payment
+from payments.serializers import PaymentOutputSerializer
+from payments.services import wallet_topup_by_card
 from wallets.models import Transfer
-from wallets.selectors import wallet_transaction_list
+from wallets.selectors import wallet_transaction_for_reference, wallet_transaction_list
 from wallets.serializers import WalletOutputSerializer, WalletTransactionOutputSerializer
-from wallets.services import wallet_deposit, wallet_get_or_create, wallet_withdraw
+from wallets.services import wallet_get_or_create, wallet_withdraw
 
 
 def _currency_or_default(data: dict) -> str:
@@ -45,21 +50,39 @@ class WalletDepositApi(APIView):
                 )
             return value
 
-    @extend_schema(request=InputSerializer, responses={201: WalletTransactionOutputSerializer})
-    @idempotent()
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: WalletTransactionOutputSerializer, 202: PaymentOutputSerializer},
+    )
+    @idempotent(atomic=False)
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        entry = wallet_deposit(
+        payment = wallet_topup_by_card(
             user=request.user,
             amount=data["amount"],
             currency=_currency_or_default(data),
+            card_token=data["card_token"],
+            request_key=request.idempotency_key,
             description=data["description"],
         )
-        return Response(
-            WalletTransactionOutputSerializer(entry).data, status=status.HTTP_201_CREATED
-        )
+        if payment.status == Payment.Status.FAILED:
+            raise ApplicationError(
+                payment.failure_message or "The card was declined.",
+                code=PaymentErrorCode.CARD_DECLINED,
+                status=status.HTTP_402_PAYMENT_REQUIRED,
+                extra={"payment_id": str(payment.pk)},
+            )
+        if payment.status in Payment.CAPTURED:
+            entry = wallet_transaction_for_reference(
+                user=request.user, reference=f"payment:{payment.pk}"
+            )
+            return Response(
+                WalletTransactionOutputSerializer(entry).data, status=status.HTTP_201_CREATED
+            )
+        # Still at the gateway (a retry is scheduled, or Stripe's webhook will tell).
+        return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_202_ACCEPTED)
 
 
 class WalletWithdrawApi(APIView):

@@ -17,3 +17,7 @@ def wallet_transaction_list(*, user: User, filters: dict | None = None) -> Query
     if created_before := filters.get("created_before"):
         queryset = queryset.filter(created_at__lt=created_before)
     return queryset.order_by("-id")
+
+
+def wallet_transaction_for_reference(*, user: User, reference: str) -> LedgerEntry:
+    return wallet_transaction_list(user=user).filter(transfer__reference=reference).get()

@@ -110,14 +110,25 @@ def _entry_of(record: Transfer, wallet: Wallet) -> LedgerEntry:
 
 
 @transaction.atomic
-def wallet_deposit(*, user: User, amount: int, currency: str, description: str = "") -> LedgerEntry:
-    """Credit the user's wallet from the outside world. Returns the user's entry."""
+def wallet_deposit(
+    *,
+    user: User,
+    amount: int,
+    currency: str,
+    description: str = "",
+    funding: str = Wallet.System.EXTERNAL_FUNDING,
+    reference: str = "",
+) -> LedgerEntry:
+    """Credit the user's wallet from the outside world (`funding` names the system
+    wallet the money arrives through). Returns the user's entry."""
+    source = system_wallet(name=funding, currency=currency)
     wallet = wallet_get_or_create(user=user, currency=currency)
     record = transfer(
-        source=system_wallet(name=Wallet.System.EXTERNAL_FUNDING, currency=currency),
+        source=source,
         target=wallet,
         amount=amount,
         kind=Transfer.Kind.DEPOSIT,
+        reference=reference,
         description=description,
         created_by=user,
     )

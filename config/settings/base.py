@@ -139,6 +139,19 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # process that died; a retry may take it over (its work was rolled back).
 IDEMPOTENCY_LOCK_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", default=60)
 
+# --- Payments -----------------------------------------------------------------
+
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="simulated")  # simulated | stripe
+PAYMENT_MAX_RETRIES = env.int("PAYMENT_MAX_RETRIES", default=3)
+PAYMENT_RETRY_BASE_DELAY = env.float("PAYMENT_RETRY_BASE_DELAY", default=2.0)
+PAYMENT_GATEWAY_TIMEOUT_SECONDS = env.float("PAYMENT_GATEWAY_TIMEOUT_SECONDS", default=10.0)
+# Payments left PENDING or PROCESSING longer than this are re-enqueued.
+PAYMENT_STUCK_AFTER_SECONDS = env.int("PAYMENT_STUCK_AFTER_SECONDS", default=120)
+SIMULATED_GATEWAY_LATENCY_MS = env.int("SIMULATED_GATEWAY_LATENCY_MS", default=0)
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+
 # --- API ----------------------------------------------------------------------
 
 AUTH_THROTTLE_RATE = env("AUTH_THROTTLE_RATE", default="10/min")
@@ -184,7 +197,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.models.Order.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "PaymentMethodEnum": "orders.models.Order.PaymentMethod",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------
@@ -213,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-keys": {
         "task": "core.tasks.purge_expired_idempotency_keys_task",
         "schedule": 3600.0,
+    },
+    "reconcile-stuck-payments": {
+        "task": "payments.tasks.reconcile_stuck_payments_task",
+        "schedule": 60.0,
     },
     "release-expired-reservations": {
         "task": "orders.tasks.release_expired_reservations_task",

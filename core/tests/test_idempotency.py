@@ -137,7 +137,7 @@ def test_a_server_error_frees_the_key_for_a_retry(customer, customer_client, mon
     def explode(**kwargs):
         raise RuntimeError("database fell over")
 
-    monkeypatch.setattr(wallets.api, "wallet_deposit", explode)
+    monkeypatch.setattr(wallets.api, "wallet_topup_by_card", explode)
     failed = _deposit(customer_client, "retry-me")
     monkeypatch.undo()
     retried = _deposit(customer_client, "retry-me")

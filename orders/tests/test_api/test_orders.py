@@ -344,14 +344,3 @@ def test_refund_is_refused_to_the_buyer(buyer, product):
     order = place_order(buyer, [(product, 1)])
 
     assert client_for(buyer).post(f"{URL}/{order.pk}/refund", **key()).status_code == 403
-
-
-def test_card_order_refund_waits_for_the_gateway(buyer, product):
-    from orders.services import order_mark_paid
-
-    order = order_mark_paid(order=place_order(buyer, [(product, 1)], method="CARD"))
-
-    response = client_for(product.merchant).post(f"{URL}/{order.pk}/refund", **key())
-
-    assert response.status_code == 409
-    assert response.json()["code"] == "refund_unavailable"

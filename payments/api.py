@@ -1,0 +1,139 @@
+from django.db.models import prefetch_related_objects
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsMerchant
+from core.exceptions import ApplicationError
+from core.idempotency import HEADER, REPLAYED_HEADER, IdempotencyErrorCode, idempotent
+from core.money import AmountField, CurrencyField, default_currency
+from orders.selectors import order_get_visible
+from payments.models import Payment
+from payments.selectors import checkout_get, payment_get_visible
+from payments.serializers import CheckoutOutputSerializer, PaymentOutputSerializer
+from payments.services import (
+    checkout_create,
+    payment_create_for_checkout,
+    payment_create_for_order,
+)
+from payments.services.webhooks import webhook_receive_stripe
+
+
+def _payment_response(payment: Payment, http_status=status.HTTP_202_ACCEPTED) -> Response:
+    prefetch_related_objects([payment], "attempts")
+    return Response(PaymentOutputSerializer(payment).data, status=http_status)
+
+
+class OrderPayApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        card_token = serializers.CharField(max_length=255)
+
+    @extend_schema(request=InputSerializer, responses={202: PaymentOutputSerializer})
+    @idempotent()
+    def post(self, request, order_id):
+        order = order_get_visible(user=request.user, order_id=order_id)
+        if order.buyer_id != request.user.pk:
+            raise PermissionDenied("Only the buyer can pay for an order.")
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = payment_create_for_order(
+            order=order, payer=request.user, card_token=serializer.validated_data["card_token"]
+        )
+        return _payment_response(payment)
+
+
+class PaymentDetailApi(APIView):
+    @extend_schema(responses={200: PaymentOutputSerializer})
+    def get(self, request, payment_id):
+        payment = payment_get_visible(user=request.user, payment_id=payment_id)
+        return Response(PaymentOutputSerializer(payment).data)
+
+
+class CheckoutCreateApi(APIView):
+    permission_classes = [IsAuthenticated, IsMerchant]
+
+    class InputSerializer(serializers.Serializer):
+        amount = AmountField()
+        currency = CurrencyField(required=False)
+        description = serializers.CharField(max_length=255, required=False, default="")
+        idempotency_key = serializers.CharField(
+            max_length=255, required=False, help_text=f"Instead of the {HEADER} header."
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: CheckoutOutputSerializer, 200: CheckoutOutputSerializer},
+        parameters=[OpenApiParameter(HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER)],
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        key = request.headers.get(HEADER) or data.get("idempotency_key")
+        if not key:
+            raise ApplicationError(
+                f"A checkout needs an {HEADER} header or an idempotency_key field.",
+                code=IdempotencyErrorCode.REQUIRED,
+            )
+        checkout, created = checkout_create(
+            merchant=request.user,
+            idempotency_key=key,
+            amount=data["amount"],
+            currency=data.get("currency") or default_currency(),
+            description=data["description"],
+        )
+        response = Response(
+            CheckoutOutputSerializer(checkout).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+        if not created:
+            response[REPLAYED_HEADER] = "true"
+        return response
+
+
+class CheckoutDetailApi(APIView):
+    @extend_schema(responses={200: CheckoutOutputSerializer})
+    def get(self, request, checkout_id):
+        return Response(CheckoutOutputSerializer(checkout_get(checkout_id=checkout_id)).data)
+
+
+class CheckoutPayApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        payment_method = serializers.ChoiceField(choices=Payment.Method.choices)
+        card_token = serializers.CharField(max_length=255, required=False, default="")
+
+        def validate(self, attrs):
+            if attrs["payment_method"] == Payment.Method.CARD and not attrs["card_token"]:
+                raise serializers.ValidationError({"card_token": ["Required to pay by card."]})
+            return attrs
+
+    @extend_schema(request=InputSerializer, responses={202: PaymentOutputSerializer})
+    @idempotent()
+    def post(self, request, checkout_id):
+        checkout = checkout_get(checkout_id=checkout_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = payment_create_for_checkout(
+            checkout=checkout,
+            payer=request.user,
+            method=serializer.validated_data["payment_method"],
+            card_token=serializer.validated_data["card_token"],
+        )
+        return _payment_response(payment)
+
+
+class StripeWebhookApi(APIView):
+    """Called by Stripe, authenticated by the Stripe-Signature header alone."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    parser_classes: list = []  # the raw body is what gets verified
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}, auth=[])
+    def post(self, request):
+        record = webhook_receive_stripe(payload=request.body, headers=request.headers)
+        return Response({"received": True, "event_id": record.event_id, "note": record.error})

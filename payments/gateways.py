@@ -1,0 +1,135 @@
+"""Card gateways behind one small interface, chosen by PAYMENT_GATEWAY.
+
+A gateway never touches the database. It answers a charge with a
+ChargeResult (succeeded, declined or pending) or raises TransientGatewayError
+for anything worth retrying (timeouts, connection errors, 5xx, rate limits).
+"""
+
+import time
+from dataclasses import dataclass, field
+from functools import cache
+
+import stripe
+from django.conf import settings
+
+
+class TransientGatewayError(Exception):
+    """The gateway could not give an answer this time; the same request may succeed."""
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    outcome: str  # "succeeded" | "declined" | "pending"
+    reference: str = ""
+    message: str = ""
+    summary: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    succeeded: bool
+    reference: str = ""
+    message: str = ""
+
+
+class SimulatedGateway:
+    """No keys, no network. Test tokens decide the outcome:
+
+    tok_visa → success; tok_chargeDeclined → declined; tok_flaky → a transient
+    error on the first two attempts, then success; tok_timeout → a transient
+    error on every attempt. Any other token is declined as invalid.
+    """
+
+    name = "simulated"
+
+    def __init__(self, latency_ms: int = 0):
+        self.latency = latency_ms / 1000
+
+    def charge(self, *, payment, attempt: int) -> ChargeResult:
+        if self.latency:
+            time.sleep(self.latency)
+        token = payment.card_token
+        reference = f"sim_{payment.pk.hex[:24]}"
+        if token == "tok_visa" or (token == "tok_flaky" and attempt > 2):
+            return ChargeResult("succeeded", reference, summary={"token": token})
+        if token in ("tok_flaky", "tok_timeout"):
+            raise TransientGatewayError(f"simulated gateway timeout on attempt {attempt}")
+        if token == "tok_chargeDeclined":
+            return ChargeResult("declined", reference, "Your card was declined.", {"token": token})
+        return ChargeResult("declined", "", f"Unknown card token {token!r}.", {"token": token})
+
+    def refund(self, *, payment, refund) -> RefundResult:
+        return RefundResult(True, f"sim_re_{refund.pk.hex[:24]}")
+
+
+class StripeGateway:
+    """PaymentIntents created and confirmed in one call, keyed by the payment id."""
+
+    name = "stripe"
+
+    def __init__(self, *, api_key: str, api_base: str | None, timeout: float):
+        self.client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base} if api_base else None,
+            # Retries belong to the Celery task, which keeps the same key.
+            max_network_retries=0,
+            http_client=stripe.RequestsClient(timeout=timeout),
+        )
+
+    def charge(self, *, payment, attempt: int) -> ChargeResult:
+        try:
+            intent = self.client.v1.payment_intents.create(
+                params={
+                    "amount": payment.amount,
+                    "currency": payment.currency.lower(),
+                    "payment_method": payment.card_token,
+                    "confirm": True,
+                    "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+                    "metadata": {"payment_id": str(payment.pk)},
+                },
+                options={"idempotency_key": payment.gateway_idempotency_key},
+            )
+        except stripe.CardError as exc:
+            return ChargeResult("declined", "", exc.user_message or str(exc))
+        except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+            raise TransientGatewayError(str(exc)) from exc
+        except stripe.APIError as exc:
+            raise TransientGatewayError(str(exc)) from exc
+        except stripe.StripeError as exc:
+            return ChargeResult("declined", "", exc.user_message or str(exc))
+        summary = {"id": intent["id"], "status": intent["status"]}
+        if intent["status"] == "succeeded":
+            return ChargeResult("succeeded", intent["id"], summary=summary)
+        if intent["status"] in ("requires_payment_method", "canceled"):
+            return ChargeResult("declined", intent["id"], "The card was not accepted.", summary)
+        # processing, requires_action, requires_capture: a webhook will tell.
+        return ChargeResult("pending", intent["id"], summary=summary)
+
+    def refund(self, *, payment, refund) -> RefundResult:
+        try:
+            result = self.client.v1.refunds.create(
+                params={"payment_intent": payment.gateway_reference, "amount": refund.amount},
+                options={"idempotency_key": f"kassa-refund-{refund.pk}"},
+            )
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+            raise TransientGatewayError(str(exc)) from exc
+        except stripe.StripeError as exc:
+            return RefundResult(False, "", exc.user_message or str(exc))
+        return RefundResult(result["status"] in ("succeeded", "pending"), result["id"])
+
+
+@cache
+def _build(name: str, api_key: str, api_base: str, timeout: float, latency_ms: int):
+    if name == "stripe":
+        return StripeGateway(api_key=api_key, api_base=api_base or None, timeout=timeout)
+    return SimulatedGateway(latency_ms=latency_ms)
+
+
+def get_gateway():
+    return _build(
+        settings.PAYMENT_GATEWAY,
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        settings.PAYMENT_GATEWAY_TIMEOUT_SECONDS,
+        settings.SIMULATED_GATEWAY_LATENCY_MS,
+    )

@@ -1,0 +1,26 @@
+from django.db.models import Q
+from django.http import Http404
+
+from accounts.models import User
+from payments.models import Checkout, Payment
+
+
+def payment_get_visible(*, user: User, payment_id) -> Payment:
+    """The payment if `user` paid it, received it (a merchant of the order or the
+    checkout's merchant), or is an admin; otherwise Http404."""
+    queryset = Payment.objects.prefetch_related("attempts")
+    if not user.is_admin:
+        queryset = queryset.filter(
+            Q(payer=user) | Q(order__items__merchant=user) | Q(checkout__merchant=user)
+        ).distinct()
+    payment = queryset.filter(pk=payment_id).first()
+    if payment is None:
+        raise Http404
+    return payment
+
+
+def checkout_get(*, checkout_id) -> Checkout:
+    checkout = Checkout.objects.select_related("merchant").filter(pk=checkout_id).first()
+    if checkout is None:
+        raise Http404
+    return checkout
