@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format verify-ledger clean
+.PHONY: run test lint format verify-ledger bench clean
 
 # Each stamp records which requirements file the venv was last synced with.
 $(VENV)/.run-deps: requirements.txt
@@ -42,6 +42,12 @@ format: $(VENV)/.test-deps
 
 verify-ledger: $(VENV)/.run-deps  ## Check every ledger invariant (non-zero exit on a violation)
 	$(PY) manage.py verify_ledger
+
+# Needs DATABASE_URL (PostgreSQL) and REDIS_URL; wrk and pgbench come from Debian.
+bench: $(VENV)/.run-deps  ## Checkout and catalog vs pgbench and /healthz (QUICK=1: 3 s each)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@command -v pgbench >/dev/null || apt-get install -y -qq postgresql-client
+	QUICK=$(QUICK) $(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles

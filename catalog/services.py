@@ -177,8 +177,13 @@ def stock_apply(
                 reference=reference,
             )
         )
-    Stock.objects.bulk_update(
-        [locked[pid] for pid in quantities], ["available", "reserved", "sold", "updated_at"]
-    )
+    for product_id in quantities:
+        stock = locked[product_id]
+        Stock.objects.filter(pk=product_id).update(
+            available=stock.available,
+            reserved=stock.reserved,
+            sold=stock.sold,
+            updated_at=now,
+        )
     StockMovement.objects.bulk_create(movements)
     cache.invalidate_on_commit()

@@ -18,7 +18,7 @@ from orders.state import can_transition
 from wallets.errors import WalletErrorCode
 from wallets.locks import wallet_qs_for_update
 from wallets.models import Transfer, Wallet
-from wallets.services import system_wallet, transfer, wallet_get_or_create_many
+from wallets.services import system_wallet, transfer_locked, wallet_get_or_create_many
 
 MAX_QUANTITY = 100
 S = Order.Status
@@ -191,7 +191,7 @@ def _place_wallet_order(order, lines, quantities, names) -> Order:
         names=names,
     )
     for merchant_id, amount in _per_merchant(lines).items():
-        transfer(
+        transfer_locked(
             source=locked[buyer_wallet.pk],
             target=locked[wallets[merchant_id].pk],
             amount=amount,
@@ -249,7 +249,7 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
         reference=f"order:{order.pk}",
     )
     for merchant_id, amount in _per_merchant(items).items():
-        transfer(
+        transfer_locked(
             source=locked_wallets[funding.pk],
             target=locked_wallets[merchant_wallets[merchant_id].pk],
             amount=amount,
@@ -334,7 +334,7 @@ def order_refund(*, order: Order, actor: User, reason: str = "") -> Order:
     if not can_transition(order.status, S.REFUNDED):
         raise _invalid_transition(order, S.REFUNDED)
     for merchant_id, amount in _per_merchant(items).items():
-        transfer(
+        transfer_locked(
             source=locked_wallets[wallets[merchant_id].pk],
             target=locked_wallets[wallets[order.buyer.pk].pk],
             amount=amount,
