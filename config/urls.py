@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import health
+from core.admin import throttled_admin_login
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -15,6 +16,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("admin/login/", throttled_admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api-auth/", include("rest_framework.urls")),

@@ -1,6 +1,10 @@
-"""Admin plumbing: merchants who are staff see only their own rows."""
+"""Admin plumbing: merchant-scoped admins, read-only records, a throttled login."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.core.cache import cache
+from django.http import HttpResponse
+from rest_framework.throttling import SimpleRateThrottle
 
 
 def is_platform_admin(user) -> bool:
@@ -43,3 +47,24 @@ class MerchantScopedAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self._is_staff_merchant(request) or super().has_view_permission(request, obj)
+
+
+def throttled_admin_login(request, extra_context=None):
+    """The admin's login view, with failed attempts limited per client IP.
+
+    Only failures count, so staff who type their password right are never
+    locked out by someone else's guessing from another address.
+    """
+    allowed, period = SimpleRateThrottle.parse_rate(None, settings.ADMIN_LOGIN_RATE)
+    key = f"admin-login-failures:{request.META.get('REMOTE_ADDR', '')}"
+    if request.method == "POST" and (cache.get(key) or 0) >= allowed:
+        response = HttpResponse(
+            "Too many failed logins from this address. Try again later.", status=429
+        )
+        response["Retry-After"] = str(period)
+        return response
+    response = admin.site.login(request, extra_context)
+    failed = request.method == "POST" and not request.user.is_authenticated
+    if failed and cache.add(key, 1, timeout=period) is False:
+        cache.incr(key)
+    return response

@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -36,10 +37,40 @@ def error_body(code: str, detail: str, errors=None) -> dict:
     return body
 
 
+# PostgreSQL's "try again" answers: deadlock_detected, serialization_failure.
+CONFLICT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_concurrency_conflict(exc: BaseException) -> bool:
+    cause = exc.__cause__ if isinstance(exc, DatabaseError) else None
+    return getattr(cause, "sqlstate", None) in CONFLICT_SQLSTATES
+
+
+def _database_error_response(exc: DatabaseError) -> Response:
+    if is_concurrency_conflict(exc):
+        logger.warning("Concurrency conflict left after retries: %s", exc)
+        return Response(
+            error_body(
+                "concurrency_conflict",
+                "The request collided with another one; nothing was changed. Retry it.",
+            ),
+            status=status.HTTP_409_CONFLICT,
+        )
+    logger.error("Database unavailable: %s", exc)
+    return Response(
+        error_body("service_unavailable", "The service is temporarily unavailable."),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "5"},
+    )
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response({**error_body(exc.code, exc.message), **exc.extra}, status=exc.status)
+    if isinstance(exc, OperationalError | InterfaceError) or is_concurrency_conflict(exc):
+        set_rollback()
+        return _database_error_response(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):

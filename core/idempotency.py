@@ -18,14 +18,14 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, is_concurrency_conflict
 from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -124,9 +124,31 @@ def _call(view, handler, request, args, kwargs) -> Response:
     try:
         return handler(view, request, *args, **kwargs)
     except Exception as exc:  # a refused request is an answer too: record it
+        if is_concurrency_conflict(exc):
+            raise  # rolled back whole; the caller runs it again
         return view.handle_exception(exc)
 
 
+def _with_conflict_retries(run):
+    """Run again after a deadlock or serialization failure, a bounded number of
+    times; the last one is answered 409 concurrency_conflict (nothing written)."""
+
+    def retrying(view, handler, claimed, request, args, kwargs) -> Response:
+        for attempt in range(settings.DB_CONFLICT_RETRIES + 1):
+            try:
+                return run(view, handler, claimed, request, args, kwargs)
+            except DatabaseError as exc:
+                if not is_concurrency_conflict(exc):
+                    raise
+                if attempt == settings.DB_CONFLICT_RETRIES:
+                    _release(claimed)
+                    return view.handle_exception(exc)
+        raise AssertionError("unreachable")
+
+    return retrying
+
+
+@_with_conflict_retries
 def _run_and_record(view, handler, claimed, request, args, kwargs) -> Response:
     """The effect and its recorded answer commit together, or not at all."""
     try:
@@ -143,19 +165,22 @@ def _run_and_record(view, handler, claimed, request, args, kwargs) -> Response:
         # A server error is not an answer: free the key so a retry runs afresh.
         _release(claimed)
         return abandoned.response
-    except BaseException:
-        _release(claimed)
+    except BaseException as exc:
+        if not is_concurrency_conflict(exc):
+            _release(claimed)
         raise
 
 
+@_with_conflict_retries
 def _run_then_record(view, handler, claimed, request, args, kwargs) -> Response:
     """For handlers that must call a payment gateway, which never happens inside a
     transaction: they commit their own steps, and must make a re-run with the same
     key resume rather than repeat (request.idempotency_key names the operation)."""
     try:
         response = _call(view, handler, request, args, kwargs)
-    except BaseException:
-        _release(claimed)
+    except BaseException as exc:
+        if not is_concurrency_conflict(exc):
+            _release(claimed)
         raise
     if response.status_code >= 500:
         _release(claimed)

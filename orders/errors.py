@@ -7,3 +7,4 @@ class OrderErrorCode(StrEnum):
     OWN_PRODUCT = "own_product"
     PRODUCT_UNAVAILABLE = "product_unavailable"
     REFUND_UNAVAILABLE = "refund_unavailable"
+    TOO_MANY_RESERVATIONS = "too_many_reservations"

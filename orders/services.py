@@ -202,8 +202,23 @@ def _place_wallet_order(order, lines, quantities, names) -> Order:
     return order
 
 
+def _check_reservation_cap(buyer: User) -> None:
+    """One account may not hoard stock with unpaid card orders."""
+    open_reservations = Order.objects.filter(
+        buyer=buyer, status=S.PAYMENT_PENDING, payment_method=Order.PaymentMethod.CARD
+    ).count()
+    if open_reservations >= settings.MAX_OPEN_RESERVATIONS:
+        raise ApplicationError(
+            f"You already hold {open_reservations} unpaid card orders; pay or cancel one first.",
+            code=OrderErrorCode.TOO_MANY_RESERVATIONS,
+            status=429,
+            extra={"limit": settings.MAX_OPEN_RESERVATIONS},
+        )
+
+
 @transaction.atomic
 def _place_card_order(order, lines, quantities, names) -> Order:
+    _check_reservation_cap(order.buyer)
     order.reserved_until = timezone.now() + timedelta(seconds=settings.RESERVATION_TTL_SECONDS)
     _insert_order(order, lines, [S.CREATED, S.PAYMENT_PENDING])
     stock_apply(

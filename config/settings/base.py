@@ -36,7 +36,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -47,6 +49,17 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+
+# Security headers everywhere; HSTS and the https redirect are production's.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Swagger UI (served from the sidecar package) needs inline scripts and styles.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -134,6 +147,10 @@ PRODUCT_CACHE_TTL = env.int("PRODUCT_CACHE_TTL", default=60)
 MINIMUM_WITHDRAWAL = env.int("MINIMUM_WITHDRAWAL", default=100)
 MAXIMUM_DEPOSIT = env.int("MAXIMUM_DEPOSIT", default=1_000_000)
 RESERVATION_TTL_SECONDS = env.int("RESERVATION_TTL_SECONDS", default=900)
+MAX_OPEN_RESERVATIONS = env.int("MAX_OPEN_RESERVATIONS", default=20)
+ADMIN_LOGIN_RATE = env("ADMIN_LOGIN_RATE", default="5/min")
+# Deadlocks and serialization failures are retried this many times, then 409.
+DB_CONFLICT_RETRIES = env.int("DB_CONFLICT_RETRIES", default=3)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # A key still "in progress" this long after its request began belongs to a
 # process that died; a retry may take it over (its work was rolled back).
@@ -163,7 +180,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

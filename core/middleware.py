@@ -1,0 +1,40 @@
+"""Request guards that run before any view."""
+
+from django.conf import settings
+from django.http import JsonResponse
+
+from core.exceptions import error_body
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before reading them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return JsonResponse(
+                error_body(
+                    "request_too_large",
+                    f"Request bodies are limited to {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+                ),
+                status=413,
+            )
+        return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sets Content-Security-Policy (Django 5.2 has no built-in CSP)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response
