@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format verify-ledger bench clean
+.PHONY: run test lint format verify-ledger bench fuzz clean
 
 # Each stamp records which requirements file the venv was last synced with.
 $(VENV)/.run-deps: requirements.txt
@@ -48,6 +48,9 @@ bench: $(VENV)/.run-deps  ## Checkout and catalog vs pgbench and /healthz (QUICK
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@command -v pgbench >/dev/null || apt-get install -y -qq postgresql-client
 	QUICK=$(QUICK) $(PY) -m bench.run
+
+fuzz: $(VENV)/.test-deps  ## schemathesis against a live server on a throwaway database
+	$(PY) tests/fuzz.py
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles

@@ -24,7 +24,7 @@ from catalog.serializers import (
 )
 from catalog.services import product_create, product_delete, product_update, stock_adjust
 from core.money import AmountField, CurrencyField, default_currency
-from core.pagination import PageNumberPagination
+from core.pagination import PageNumberPagination, paginated
 
 MAX_STOCK = 1_000_000
 
@@ -74,7 +74,7 @@ class ProductListCreateApi(APIView):
 
     @extend_schema(
         parameters=[FilterSerializer],
-        responses={200: ProductOutputSerializer(many=True)},
+        responses={200: paginated(ProductOutputSerializer)},
         auth=[],
     )
     def get(self, request):
@@ -105,7 +105,7 @@ class ProductListCreateApi(APIView):
 class ProductMineApi(APIView):
     permission_classes = [IsAuthenticated, IsMerchant]
 
-    @extend_schema(responses={200: ProductOutputSerializer(many=True)})
+    @extend_schema(responses={200: paginated(ProductOutputSerializer)})
     def get(self, request):
         queryset = product_list_for_merchant(merchant=request.user).order_by("-created_at", "id")
         return Response(_paginated(request, queryset, ProductOutputSerializer))
@@ -145,7 +145,7 @@ class ProductDetailApi(APIView):
 class InventoryListApi(APIView):
     permission_classes = [IsAuthenticated, IsAdmin]
 
-    @extend_schema(responses={200: StockOutputSerializer(many=True)})
+    @extend_schema(responses={200: paginated(StockOutputSerializer)})
     def get(self, request):
         return Response(_paginated(request, stock_list(), StockOutputSerializer))
 
@@ -183,7 +183,7 @@ class InventoryDetailApi(APIView):
 
 class InventoryMovementsApi(APIView):
     @extend_schema(
-        responses={200: StockMovementOutputSerializer(many=True)},
+        responses={200: paginated(StockMovementOutputSerializer)},
         parameters=[OpenApiParameter("page", int)],
     )
     def get(self, request, product_id):

@@ -1,3 +1,5 @@
+from functools import cache
+
 from rest_framework import pagination
 
 
@@ -5,3 +7,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+@cache
+def paginated(serializer_class):
+    """The OpenAPI shape of a page of `serializer_class`, for plain APIViews."""
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    name = serializer_class.__name__.removesuffix("Serializer").removesuffix("Output")
+    return inline_serializer(
+        name=f"Paginated{name}List",
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )

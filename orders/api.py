@@ -9,7 +9,7 @@ from accounts.permissions import IsMerchant
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.money import AmountField, StrictIntegerField
-from core.pagination import PageNumberPagination
+from core.pagination import PageNumberPagination, paginated
 from orders.models import Order
 from orders.selectors import (
     order_event_list,
@@ -52,7 +52,7 @@ class OrderListCreateApi(APIView):
         items = LineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
         payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
 
-    @extend_schema(parameters=[_StatusFilter], responses={200: OrderOutputSerializer(many=True)})
+    @extend_schema(parameters=[_StatusFilter], responses={200: paginated(OrderOutputSerializer)})
     def get(self, request):
         filters = _StatusFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -71,7 +71,7 @@ class OrderListCreateApi(APIView):
 class OrderSalesApi(APIView):
     permission_classes = [IsAuthenticated, IsMerchant]
 
-    @extend_schema(parameters=[_StatusFilter], responses={200: OrderOutputSerializer(many=True)})
+    @extend_schema(parameters=[_StatusFilter], responses={200: paginated(OrderOutputSerializer)})
     def get(self, request):
         filters = _StatusFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -87,7 +87,7 @@ class OrderDetailApi(APIView):
 
 
 class OrderEventsApi(APIView):
-    @extend_schema(responses={200: OrderEventOutputSerializer(many=True)})
+    @extend_schema(responses={200: paginated(OrderEventOutputSerializer)})
     def get(self, request, order_id):
         order = order_get_visible(user=request.user, order_id=order_id)
         return _paginated(request, order_event_list(order=order), OrderEventOutputSerializer)

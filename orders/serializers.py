@@ -34,6 +34,8 @@ class OrderOutputSerializer(serializers.ModelSerializer):
 
 
 class OrderEventOutputSerializer(serializers.ModelSerializer):
+    # Empty for the event that creates the order, so not an OrderStatus value.
+    from_status = serializers.CharField(help_text="The previous status; empty at creation.")
     actor_id = serializers.UUIDField(allow_null=True, help_text="Empty when the system acted.")
 
     class Meta:

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.money import AmountField, CurrencyField, default_currency
-from core.pagination import PageNumberPagination
+from core.pagination import PageNumberPagination, paginated
 from payments.errors import PaymentErrorCode
 from payments.models import Payment
 from payments.serializers import PaymentOutputSerializer
@@ -123,7 +123,7 @@ class WalletTransactionListApi(APIView):
         created_before = serializers.DateTimeField(required=False)
 
     @extend_schema(
-        parameters=[FilterSerializer], responses={200: WalletTransactionOutputSerializer(many=True)}
+        parameters=[FilterSerializer], responses={200: paginated(WalletTransactionOutputSerializer)}
     )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)

@@ -1,0 +1,128 @@
+"""`make fuzz`: schemathesis against the OpenAPI spec of a live server.
+
+A throwaway database (a scratch PostgreSQL database when DATABASE_URL is
+PostgreSQL, else a temporary SQLite file) is migrated and seeded with the demo
+data; gunicorn serves it; schemathesis then sends generated requests to every
+operation, once authenticated as the demo customer and once as the demo
+merchant, and fails on any 5xx or any response that does not match the spec.
+FUZZ_EXAMPLES sets the examples per operation (default 30).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.run import _free_port, _run, _wait_for, scratch_database  # noqa: E402
+
+CHECKS = "not_a_server_error,response_schema_conformance"
+
+
+def _login(base: str, email: str, password: str) -> str:
+    request = urllib.request.Request(  # noqa: S310 - our own server
+        f"{base}/api/v1/auth/login",
+        data=json.dumps({"email": email, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())["access"]
+
+
+def main() -> int:
+    examples = os.environ.get("FUZZ_EXAMPLES", "30")
+    with ExitStack() as stack:
+        work = stack.enter_context(tempfile.TemporaryDirectory())
+        database_url = os.environ.get("DATABASE_URL", "")
+        if database_url.startswith(("postgres://", "postgresql://")):
+            database_url = stack.enter_context(scratch_database(database_url))
+        else:
+            database_url = f"sqlite:///{work}/fuzz.sqlite3"
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            # Its own broker: generated payments must not reach anyone's worker.
+            "CELERY_BROKER_URL": "filesystem://",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": "fuzz-only-secret-key-" + uuid.uuid4().hex,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "AUTH_THROTTLE_RATE": "100000/min",
+            "LOG_LEVEL": "ERROR",
+        }
+        env.pop("REDIS_URL", None)  # the fuzzed server uses its own in-process cache
+        _run([sys.executable, "manage.py", "migrate", "--noinput"], env)
+        _run([sys.executable, "manage.py", "seed_demo"], env)
+        server_log = stack.enter_context(open(Path(work) / "server.log", "w"))  # noqa: SIM115
+        server = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+        )
+        stack.callback(server.wait, 20)
+        stack.callback(server.terminate)
+        _wait_for(f"{base}/healthz")
+
+        failed = False
+        for email, password in [
+            ("customer@example.com", "customer123"),
+            ("merchant@example.com", "merchant123"),
+        ]:
+            token = _login(base, email, password)
+            print(f"\n=== schemathesis as {email} ===", flush=True)
+            result = subprocess.run(  # noqa: S603
+                [
+                    str(Path(sys.executable).parent / "schemathesis"),
+                    "run",
+                    f"{base}/api/v1/schema/",
+                    "--header",
+                    f"Authorization: Bearer {token}",
+                    "--max-examples",
+                    examples,
+                    "--seed",
+                    "1",
+                    "--checks",
+                    CHECKS,
+                    "--request-timeout",
+                    "30",
+                    "--workers",
+                    "2",
+                ],
+                cwd=ROOT,
+            )
+            failed |= result.returncode != 0
+        if failed:
+            errors = [
+                line
+                for line in (Path(work) / "server.log").read_text().splitlines()
+                if "ERROR" in line or "Traceback" in line
+            ]
+            print("\n".join(errors[-50:]))
+        return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
