@@ -1,0 +1,138 @@
+"""A Celery worker killed with SIGKILL right after the gateway charged the card:
+the task is redelivered to a new worker and the card is not charged again."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from unittest import mock
+
+import psycopg
+import pytest
+from celery import Celery
+from django.db import connection
+
+from accounts.tests.factories import UserFactory
+from catalog.tests.factories import ProductFactory
+from orders.models import Order
+from payments.models import Payment
+from payments.services import payment_create_for_order
+from payments.tasks import process_payment_task
+from payments.tests.factories import card_order
+from payments.tests.stripe_fake import FakeStripe
+from payments.tests.test_e2e_worker import BROKER, _database_url
+from wallets.models import Wallet
+from wallets.verification import ledger_violations
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start_worker(queue: str, fake: FakeStripe) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": BROKER,
+        "CELERY_VISIBILITY_TIMEOUT": "2",
+        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+        "PAYMENT_GATEWAY": "stripe",
+        "STRIPE_API_BASE": fake.url,
+        "STRIPE_SECRET_KEY": "sk_test_fake",
+    }
+    return subprocess.Popen(  # noqa: S603 - our own worker, fixed argv
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--queues",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=info",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait(condition, timeout=60, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_after_the_charge_does_not_charge_twice():
+    fake = FakeStripe().start()
+    queue = f"kassa-kill-{uuid.uuid4().hex[:8]}"
+    sender = Celery(broker=BROKER)
+    buyer = UserFactory()
+    product = ProductFactory(price=2000, stock=3)
+    order = card_order(buyer, product)
+    workers = []
+    with mock.patch.object(process_payment_task, "delay"):  # sent below, by hand
+        payment = payment_create_for_order(order=order, payer=buyer, card_token="tok_visa")
+    # Hold the order row, so the worker charges the card and then waits in
+    # phase 3, where it is killed with the charge made and nothing recorded.
+    blocker = psycopg.connect(_database_url())
+    try:
+        blocker.execute("BEGIN")
+        blocker.execute("SELECT 1 FROM orders_order WHERE id = %s FOR UPDATE", [order.pk])
+        sender.send_task(process_payment_task.name, args=[str(payment.pk)], queue=queue)
+        workers.append(_start_worker(queue, fake))
+        _wait(lambda: len(fake.intents) == 1, what="the first charge")
+        _wait(lambda: _lock_waiters() > 0, what="the worker to block in phase 3")
+        workers[0].send_signal(signal.SIGKILL)
+        workers[0].wait(timeout=10)
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    workers.append(_start_worker(queue, fake))
+    try:
+        _wait(
+            lambda: Payment.objects.get(pk=payment.pk).status in Payment.FINAL,
+            timeout=90,
+            what="the redelivered task",
+        )
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                worker.wait(timeout=20)
+        fake.stop()
+
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert payment.status == "SUCCEEDED"
+    assert order.status == Order.Status.PAID
+    assert len(fake.intents) == 1
+    charges = [key for path, key in fake.requests if path == "/v1/payment_intents"]
+    assert len(charges) == 2 and set(charges) == {payment.gateway_idempotency_key}
+    attempts = list(payment.attempts.order_by("number"))
+    assert [a.finished_at is not None for a in attempts] == [False, True]
+    assert Wallet.objects.get(owner=product.merchant).balance == 2000
+    assert ledger_violations() == []
+
+
+def _lock_waiters() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database()"
+        )
+        return cursor.fetchone()[0]
