@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format verify-ledger bench fuzz clean
+.PHONY: run test lint format verify-ledger bench soak fuzz clean
 
 # Each stamp records which requirements file the venv was last synced with.
 $(VENV)/.run-deps: requirements.txt
@@ -48,6 +48,14 @@ bench: $(VENV)/.run-deps  ## Checkout and catalog vs pgbench and /healthz (QUICK
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@command -v pgbench >/dev/null || apt-get install -y -qq postgresql-client
 	QUICK=$(QUICK) $(PY) -m bench.run
+
+$(VENV)/.bench-deps: $(VENV)/.run-deps requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+# Not in CI: SOAK_MINUTES (10) of mixed load, then the books. Needs DATABASE_URL and REDIS_URL.
+soak: $(VENV)/.bench-deps  ## Steady mixed load, then verify_ledger, stock and payment checks
+	$(PY) -m bench.soak
 
 fuzz: $(VENV)/.test-deps  ## schemathesis against a live server on a throwaway database
 	$(PY) tests/fuzz.py

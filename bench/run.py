@@ -21,72 +21,27 @@ import os
 import re
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from bench.stack import (
+    ROOT,
+    _run,
+    check_invariants,
+    fail,
+    require_postgres_and_redis,
+    running_kassa,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 CLIENTS = 16
 TARGETS = {"hot_vs_pgbench": 0.45, "catalog_vs_healthz": 0.40, "hot_p99_ms": 100}
-
-
-def fail(message: str) -> None:
-    print(f"make bench: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-@contextmanager
-def scratch_database(url: str):
-    name = f"kassa_bench_{os.getpid()}"
-    admin = _with_database(url, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield _with_database(url, name)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _run(cmd, env, **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, **kwargs)  # noqa: S603
-    if result.returncode != 0:
-        fail(f"{' '.join(map(str, cmd))} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def _wait_for(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - our own server
-                return
-        except OSError:
-            time.sleep(0.2)
-    fail(f"{url} did not answer within {timeout} s")
 
 
 def _children_cpu() -> float:
@@ -251,107 +206,32 @@ def _table(results: dict, ratios: dict) -> str:
 
 
 def main() -> None:
-    database_url = os.environ.get("DATABASE_URL", "")
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        fail(
-            "needs PostgreSQL: set DATABASE_URL=postgres://... (SQLite has no row locks worth measuring)"
-        )
-    if not redis_url:
-        fail("needs Redis: set REDIS_URL=redis://...")
+    database_url, redis_url = require_postgres_and_redis("make bench")
     for tool in ("wrk", "pgbench", "psql"):
         if not shutil.which(tool):
             fail(f"{tool} is not installed (apt-get install -y wrk postgresql-client)")
     seconds = 3 if os.environ.get("QUICK") == "1" else 15
     card_orders = 10 if os.environ.get("QUICK") == "1" else 60
 
-    with scratch_database(database_url) as scratch, tempfile.TemporaryDirectory() as work:
-        port = _free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": scratch,
-            "REDIS_URL": redis_url,
-            "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", redis_url),
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key-" + uuid.uuid4().hex,
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DB_CONN_MAX_AGE": "600",
-            "LOG_LEVEL": "WARNING",
-        }
-        print("migrating and seeding the scratch database ...", flush=True)
-        _run([sys.executable, "manage.py", "migrate", "--noinput"], env)
-        seeded = json.loads(_run([sys.executable, "-m", "bench.seed", "prepare", work], env).stdout)
-        tokens, hot, spread = (Path(work) / f for f in ("tokens.txt", "hot.txt", "spread.txt"))
+    with running_kassa(database_url, redis_url) as (base, env, work, seeded):
+        tokens, hot, spread = (work / f for f in ("tokens.txt", "hot.txt", "spread.txt"))
         token = tokens.read_text().split()[0]
-
-        server = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
+        results, checks = {}, {}
+        print(f"running each scenario for {seconds} s ...", flush=True)
+        results["healthz"] = wrk(f"{base}/healthz", "get.lua", seconds)
+        results["catalog_cached"] = wrk(f"{base}/api/v1/products", "get.lua", seconds)
+        results["catalog_cold"] = wrk(f"{base}/api/v1/products", "get.lua", seconds, "cold")
+        results["hot"] = wrk(
+            f"{base}/api/v1/orders", "checkout.lua", seconds, str(tokens), str(hot)
         )
-        worker = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "warning",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
+        checks["hot"] = check_invariants(env)
+        results["spread"] = wrk(
+            f"{base}/api/v1/orders", "checkout.lua", seconds, str(tokens), str(spread)
         )
-        try:
-            _wait_for(f"{base}/healthz")
-            results, checks = {}, {}
-            print(f"running each scenario for {seconds} s ...", flush=True)
-            results["healthz"] = wrk(f"{base}/healthz", "get.lua", seconds)
-            results["catalog_cached"] = wrk(f"{base}/api/v1/products", "get.lua", seconds)
-            results["catalog_cold"] = wrk(f"{base}/api/v1/products", "get.lua", seconds, "cold")
-            results["hot"] = wrk(
-                f"{base}/api/v1/orders", "checkout.lua", seconds, str(tokens), str(hot)
-            )
-            checks["hot"] = json.loads(
-                _run([sys.executable, "-m", "bench.seed", "check"], env).stdout
-            )
-            results["spread"] = wrk(
-                f"{base}/api/v1/orders", "checkout.lua", seconds, str(tokens), str(spread)
-            )
-            checks["spread"] = json.loads(
-                _run([sys.executable, "-m", "bench.seed", "check"], env).stdout
-            )
-            results["card"] = card(base, token, hot.read_text().strip(), card_orders)
-            checks["card"] = json.loads(
-                _run([sys.executable, "-m", "bench.seed", "check"], env).stdout
-            )
-            results["pgbench"] = pgbench(scratch, seconds)
-        finally:
-            for process in (server, worker):
-                process.terminate()
-            for process in (server, worker):
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        checks["spread"] = check_invariants(env)
+        results["card"] = card(base, token, hot.read_text().strip(), card_orders)
+        checks["card"] = check_invariants(env)
+        results["pgbench"] = pgbench(env["DATABASE_URL"], seconds)
 
     ratios = {
         "hot_vs_pgbench": round(results["hot"]["rps"] / results["pgbench"]["rps"], 3),
@@ -379,10 +259,9 @@ def main() -> None:
     print(f"\nsaved {out.relative_to(ROOT)}")
 
     errors = sum(row["errors"] for row in results.values())
-    if errors or not all(check["ok"] for check in checks.values()):
-        fail(
-            f"{errors} errors; invariants {'held' if all(c['ok'] for c in checks.values()) else 'VIOLATED'}"
-        )
+    held = all(check["ok"] for check in checks.values())
+    if errors or not held:
+        fail(f"{errors} errors; invariants {'held' if held else 'VIOLATED'}")
 
 
 if __name__ == "__main__":

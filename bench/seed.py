@@ -51,6 +51,10 @@ def prepare(out_dir: Path) -> dict:
         for m, merchant in enumerate(merchants)
         for p in range(PRODUCTS_PER_MERCHANT)
     ]
+    admin = User.objects.create(
+        email="admin@bench.example", role="ADMIN", is_staff=True, password=unusable
+    )
+    (out_dir / "admin.txt").write_text(f"{AccessToken.for_user(admin)}\n")
     (out_dir / "tokens.txt").write_text(
         "\n".join(str(AccessToken.for_user(b)) for b in buyers) + "\n"
     )
@@ -60,27 +64,56 @@ def prepare(out_dir: Path) -> dict:
 
 
 def check() -> dict:
-    from django.db.models import Min, Sum
+    """Invariants after load: stock matches orders, payments match orders, books balance."""
+    from django.db.models import Min, Q, Sum
 
     from catalog.models import Stock
     from orders.models import Order, OrderItem
+    from payments.models import Payment
     from wallets.verification import ledger_violations
 
-    paid_units = OrderItem.objects.filter(order__status=Order.Status.PAID).aggregate(
-        s=Sum("quantity")
-    )["s"]
-    stock = Stock.objects.aggregate(sold=Sum("sold"), lowest=Min("available"))
+    def units(*statuses):
+        return (
+            OrderItem.objects.filter(order__status__in=statuses).aggregate(s=Sum("quantity"))["s"]
+            or 0
+        )
+
+    stock = Stock.objects.aggregate(
+        sold=Sum("sold"), reserved=Sum("reserved"), lowest=Min("available")
+    )
+    paid_card_orders = Order.objects.filter(
+        payment_method="CARD", status__in=["PAID", "FULFILLED", "REFUNDED"]
+    )
+    card_orders_without_one_payment = paid_card_orders.exclude(
+        payments__status__in=list(Payment.CAPTURED)
+    ).count()
+    unsettled = Payment.objects.filter(status__in=["PENDING", "PROCESSING"]).count()
+    failed_but_paid = Order.objects.filter(
+        Q(status="PAID") & Q(payments__status="FAILED") & ~Q(payments__status="SUCCEEDED")
+    ).count()
     violations = ledger_violations()
-    return {
-        "orders_paid": Order.objects.filter(status=Order.Status.PAID).count(),
+    result = {
+        "orders_paid": Order.objects.filter(status__in=["PAID", "FULFILLED"]).count(),
+        "orders_refunded": Order.objects.filter(status="REFUNDED").count(),
         "units_sold": stock["sold"] or 0,
-        "units_in_paid_orders": paid_units or 0,
+        "units_in_paid_orders": units("PAID", "FULFILLED"),
+        "units_reserved": stock["reserved"] or 0,
+        "units_in_pending_orders": units("PAYMENT_PENDING"),
         "lowest_stock": stock["lowest"],
+        "card_orders_paid_without_a_captured_payment": card_orders_without_one_payment,
+        "orders_paid_with_only_failed_payments": failed_but_paid,
+        "payments_unsettled": unsettled,
         "ledger_violations": len(violations),
-        "ok": (stock["sold"] or 0) == (paid_units or 0)
-        and (stock["lowest"] or 0) >= 0
-        and not violations,
     }
+    result["ok"] = (
+        result["units_sold"] == result["units_in_paid_orders"]
+        and result["units_reserved"] == result["units_in_pending_orders"]
+        and (result["lowest_stock"] or 0) >= 0
+        and card_orders_without_one_payment == 0
+        and failed_but_paid == 0
+        and not violations
+    )
+    return result
 
 
 if __name__ == "__main__":

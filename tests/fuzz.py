@@ -14,14 +14,20 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
-import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import _free_port, _run, _wait_for, scratch_database  # noqa: E402
+from bench.stack import (  # noqa: E402
+    _free_port,
+    _run,
+    _wait_for,
+    scratch_database,
+    server_env,
+    start_gunicorn,
+)
 
 CHECKS = "not_a_server_error,response_schema_conformance"
 
@@ -48,40 +54,15 @@ def main() -> int:
             database_url = f"sqlite:///{work}/fuzz.sqlite3"
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            # Its own broker: generated payments must not reach anyone's worker.
-            "CELERY_BROKER_URL": "filesystem://",
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": "fuzz-only-secret-key-" + uuid.uuid4().hex,
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "AUTH_THROTTLE_RATE": "100000/min",
-            "LOG_LEVEL": "ERROR",
-        }
+        # Its own broker: generated payments must not reach anyone's worker.
+        env = server_env(
+            database_url, CELERY_BROKER_URL="filesystem://", AUTH_THROTTLE_RATE="100000/min"
+        )
         env.pop("REDIS_URL", None)  # the fuzzed server uses its own in-process cache
         _run([sys.executable, "manage.py", "migrate", "--noinput"], env)
         _run([sys.executable, "manage.py", "seed_demo"], env)
         server_log = stack.enter_context(open(Path(work) / "server.log", "w"))  # noqa: SIM115
-        server = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=server_log,
-            stderr=subprocess.STDOUT,
-        )
+        server = start_gunicorn(port, env, stdout=server_log, stderr=subprocess.STDOUT)
         stack.callback(server.wait, 20)
         stack.callback(server.terminate)
         _wait_for(f"{base}/healthz")

@@ -26,6 +26,7 @@ from payments.locks import checkout_qs_for_update, payment_qs_for_update
 from payments.models import Checkout, Payment, PaymentAttempt
 from payments.services.creation import payment_create_topup
 from payments.services.enqueue import enqueue_on_commit
+from wallets.locks import wallet_qs_for_update
 from wallets.models import Transfer, Wallet
 from wallets.services import (
     system_wallet,
@@ -188,8 +189,6 @@ def _lock_settlement_wallets(payment: Payment) -> dict:
         wallets.append(
             wallet_get_or_create_many(users=[merchant], currency=payment.currency)[merchant.pk]
         )
-    from wallets.locks import wallet_qs_for_update
-
     locked = {w.pk: w for w in wallet_qs_for_update().filter(pk__in=[w.pk for w in wallets])}
     return {"source": locked[source.pk], "target": locked[wallets[-1].pk]}
 

@@ -1,16 +1,11 @@
 """End to end: a real Celery worker process, a Redis broker and PostgreSQL."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 from unittest import mock
 
 import pytest
 from celery import Celery
-from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Stock
@@ -20,57 +15,16 @@ from payments.models import Payment
 from payments.services import payment_create_for_order
 from payments.tasks import process_payment_task
 from payments.tests.factories import card_order
+from payments.tests.worker import BROKER, start_worker, stop_worker
 from wallets.verification import ledger_violations
-
-ROOT = Path(__file__).resolve().parents[2]
-BROKER = os.environ.get("E2E_BROKER_URL", "redis://127.0.0.1:6379/14")
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
 def worker_queue():
     queue = f"kassa-e2e-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
-        "PAYMENT_RETRY_BASE_DELAY": "0.2",
-    }
-    worker = subprocess.Popen(  # noqa: S603 - our own worker, fixed argv
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=info",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    worker = start_worker(queue, PAYMENT_RETRY_BASE_DELAY="0.2")
     yield queue
-    worker.terminate()
-    try:
-        output, _ = worker.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        output, _ = worker.communicate()
-    print(output.decode(errors="replace")[-4000:])
+    print(stop_worker(worker))
 
 
 @pytest.mark.postgres

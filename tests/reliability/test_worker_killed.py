@@ -1,13 +1,9 @@
 """A Celery worker killed with SIGKILL right after the gateway charged the card:
 the task is redelivered to a new worker and the card is not charged again."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 from unittest import mock
 
 import psycopg
@@ -23,45 +19,19 @@ from payments.services import payment_create_for_order
 from payments.tasks import process_payment_task
 from payments.tests.factories import card_order
 from payments.tests.stripe_fake import FakeStripe
-from payments.tests.test_e2e_worker import BROKER, _database_url
+from payments.tests.worker import BROKER, current_database_url, start_worker, stop_worker
 from wallets.models import Wallet
 from wallets.verification import ledger_violations
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def _start_worker(queue: str, fake: FakeStripe) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
-        "CELERY_VISIBILITY_TIMEOUT": "2",
-        "CELERY_UNACKED_RESTORE_INTERVAL": "1",
-        "PAYMENT_GATEWAY": "stripe",
-        "STRIPE_API_BASE": fake.url,
-        "STRIPE_SECRET_KEY": "sk_test_fake",
-    }
-    return subprocess.Popen(  # noqa: S603 - our own worker, fixed argv
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=info",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+def _start_worker(queue: str, fake: FakeStripe):
+    return start_worker(
+        queue,
+        CELERY_VISIBILITY_TIMEOUT="2",
+        CELERY_UNACKED_RESTORE_INTERVAL="1",
+        PAYMENT_GATEWAY="stripe",
+        STRIPE_API_BASE=fake.url,
+        STRIPE_SECRET_KEY="sk_test_fake",
     )
 
 
@@ -88,7 +58,7 @@ def test_a_worker_killed_after_the_charge_does_not_charge_twice():
         payment = payment_create_for_order(order=order, payer=buyer, card_token="tok_visa")
     # Hold the order row, so the worker charges the card and then waits in
     # phase 3, where it is killed with the charge made and nothing recorded.
-    blocker = psycopg.connect(_database_url())
+    blocker = psycopg.connect(current_database_url())
     try:
         blocker.execute("BEGIN")
         blocker.execute("SELECT 1 FROM orders_order WHERE id = %s FOR UPDATE", [order.pk])
@@ -111,9 +81,7 @@ def test_a_worker_killed_after_the_charge_does_not_charge_twice():
         )
     finally:
         for worker in workers:
-            if worker.poll() is None:
-                worker.terminate()
-                worker.wait(timeout=20)
+            stop_worker(worker)
         fake.stop()
 
     payment.refresh_from_db()

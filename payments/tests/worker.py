@@ -1,0 +1,61 @@
+"""A real Celery worker process for end-to-end tests, on the test database."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER = os.environ.get("E2E_BROKER_URL", "redis://127.0.0.1:6379/14")
+
+
+def current_database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_worker(queue: str, **settings) -> subprocess.Popen:
+    """A solo-pool worker consuming only `queue`, with extra settings from the env."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DATABASE_URL": current_database_url(),
+        "CELERY_BROKER_URL": BROKER,
+        **settings,
+    }
+    return subprocess.Popen(  # noqa: S603 - our own worker, fixed argv
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--queues",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=info",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop_worker(worker: subprocess.Popen) -> str:
+    """Stop it (if still running) and return the tail of its output."""
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        output, _ = worker.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        output, _ = worker.communicate()
+    return (output or b"").decode(errors="replace")[-4000:]
