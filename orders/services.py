@@ -129,6 +129,44 @@ def _lock_wallets(wallets) -> dict:
     return {w.pk: w for w in wallet_qs_for_update().filter(pk__in=[w.pk for w in wallets])}
 
 
+def _move_stock(order: Order, locked: dict, quantities: dict, move: StockMove, actor, names=None):
+    stock_apply(
+        locked=locked,
+        quantities=quantities,
+        move=move,
+        actor=actor,
+        reference=f"order:{order.pk}",
+        names=names,
+    )
+
+
+def _transfer_per_merchant(
+    order: Order,
+    items,
+    *,
+    counterpart,
+    merchant_wallets: dict,
+    kind: str,
+    to_merchants: bool,
+    actor,
+) -> None:
+    """One ledger transfer per merchant of `items`, for their lines' subtotal: from
+    `counterpart` to the merchant (a sale) or back (a refund). Wallets are locked."""
+    for merchant_id, amount in _per_merchant(items).items():
+        merchant_wallet = merchant_wallets[merchant_id]
+        source, target = (
+            (counterpart, merchant_wallet) if to_merchants else (merchant_wallet, counterpart)
+        )
+        transfer_locked(
+            source=source,
+            target=target,
+            amount=amount,
+            kind=kind,
+            reference=f"order:{order.pk}",
+            created_by=actor,
+        )
+
+
 def order_place(*, buyer: User, items: list[dict], payment_method: str) -> Order:
     """Check out a cart in one transaction.
 
@@ -182,23 +220,18 @@ def _place_wallet_order(order, lines, quantities, names) -> Order:
             status=409,
             extra={"balance": locked[buyer_wallet.pk].balance, "total": order.total},
         )
-    stock_apply(
-        locked=stock_lock(product_ids=quantities),
-        quantities=quantities,
-        move=StockMove.SELL,
-        actor=order.buyer,
-        reference=f"order:{order.pk}",
-        names=names,
+    _move_stock(
+        order, stock_lock(product_ids=quantities), quantities, StockMove.SELL, order.buyer, names
     )
-    for merchant_id, amount in _per_merchant(lines).items():
-        transfer_locked(
-            source=locked[buyer_wallet.pk],
-            target=locked[wallets[merchant_id].pk],
-            amount=amount,
-            kind=Transfer.Kind.PURCHASE,
-            reference=f"order:{order.pk}",
-            created_by=order.buyer,
-        )
+    _transfer_per_merchant(
+        order,
+        lines,
+        counterpart=locked[buyer_wallet.pk],
+        merchant_wallets={pk: locked[w.pk] for pk, w in wallets.items()},
+        kind=Transfer.Kind.PURCHASE,
+        to_merchants=True,
+        actor=order.buyer,
+    )
     return order
 
 
@@ -221,13 +254,8 @@ def _place_card_order(order, lines, quantities, names) -> Order:
     _check_reservation_cap(order.buyer)
     order.reserved_until = timezone.now() + timedelta(seconds=settings.RESERVATION_TTL_SECONDS)
     _insert_order(order, lines, [S.CREATED, S.PAYMENT_PENDING])
-    stock_apply(
-        locked=stock_lock(product_ids=quantities),
-        quantities=quantities,
-        move=StockMove.RESERVE,
-        actor=order.buyer,
-        reference=f"order:{order.pk}",
-        names=names,
+    _move_stock(
+        order, stock_lock(product_ids=quantities), quantities, StockMove.RESERVE, order.buyer, names
     )
     return order
 
@@ -256,21 +284,16 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
         if order.status in (S.PAID, S.FULFILLED, S.REFUNDED, S.CANCELLED):
             return order
         raise _invalid_transition(order, S.PAID)
-    stock_apply(
-        locked=locked_stock,
-        quantities=_quantities(items),
-        move=StockMove.SELL_RESERVED,
+    _move_stock(order, locked_stock, _quantities(items), StockMove.SELL_RESERVED, None)
+    _transfer_per_merchant(
+        order,
+        items,
+        counterpart=locked_wallets[funding.pk],
+        merchant_wallets={pk: locked_wallets[w.pk] for pk, w in merchant_wallets.items()},
+        kind=Transfer.Kind.PURCHASE,
+        to_merchants=True,
         actor=None,
-        reference=f"order:{order.pk}",
     )
-    for merchant_id, amount in _per_merchant(items).items():
-        transfer_locked(
-            source=locked_wallets[funding.pk],
-            target=locked_wallets[merchant_wallets[merchant_id].pk],
-            amount=amount,
-            kind=Transfer.Kind.PURCHASE,
-            reference=f"order:{order.pk}",
-        )
     order.reserved_until = None
     return _set_status(order, S.PAID, actor=None, reason=reason)
 
@@ -291,13 +314,7 @@ def _cancel(
     if not can_transition(order.status, S.CANCELLED):
         raise _invalid_transition(order, S.CANCELLED)
     if order.payment_method == Order.PaymentMethod.CARD and order.status == S.PAYMENT_PENDING:
-        stock_apply(
-            locked=locked_stock,
-            quantities=_quantities(items),
-            move=StockMove.RELEASE,
-            actor=actor,
-            reference=f"order:{order.pk}",
-        )
+        _move_stock(order, locked_stock, _quantities(items), StockMove.RELEASE, actor)
     return _set_status(order, S.CANCELLED, actor=actor, reason=reason), True
 
 
@@ -348,22 +365,16 @@ def order_refund(*, order: Order, actor: User, reason: str = "") -> Order:
     order = order_qs_for_update().get(pk=order.pk)
     if not can_transition(order.status, S.REFUNDED):
         raise _invalid_transition(order, S.REFUNDED)
-    for merchant_id, amount in _per_merchant(items).items():
-        transfer_locked(
-            source=locked_wallets[wallets[merchant_id].pk],
-            target=locked_wallets[wallets[order.buyer.pk].pk],
-            amount=amount,
-            kind=Transfer.Kind.REFUND,
-            reference=f"order:{order.pk}",
-            created_by=actor,
-        )
-    stock_apply(
-        locked=locked_stock,
-        quantities=_quantities(items),
-        move=StockMove.RETURN,
+    _transfer_per_merchant(
+        order,
+        items,
+        counterpart=locked_wallets[wallets[order.buyer.pk].pk],
+        merchant_wallets={pk: locked_wallets[w.pk] for pk, w in wallets.items()},
+        kind=Transfer.Kind.REFUND,
+        to_merchants=False,
         actor=actor,
-        reference=f"order:{order.pk}",
     )
+    _move_stock(order, locked_stock, _quantities(items), StockMove.RETURN, actor)
     order.refunded_amount = order.total
     return _set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
 
@@ -381,11 +392,5 @@ def order_record_refund(*, order: Order, amount: int, actor: User | None, reason
     if order.refunded_amount < order.total:
         order.save(update_fields=["refunded_amount", "updated_at"])
         return order
-    stock_apply(
-        locked=locked_stock,
-        quantities=_quantities(items),
-        move=StockMove.RETURN,
-        actor=actor,
-        reference=f"order:{order.pk}",
-    )
+    _move_stock(order, locked_stock, _quantities(items), StockMove.RETURN, actor)
     return _set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded to card")
