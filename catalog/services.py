@@ -57,6 +57,7 @@ def product_update(*, product: Product, data: dict) -> Product:
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
+    stock_lock(product_ids=[product.pk])  # waits for checkouts selling it now
     for field, value in data.items():
         setattr(product, field, value)
     product.save(update_fields=[*data, "updated_at"])
@@ -67,6 +68,7 @@ def product_update(*, product: Product, data: dict) -> Product:
 @transaction.atomic
 def product_delete(*, product: Product) -> None:
     """Soft delete: the product leaves the catalog; orders that name it keep working."""
+    stock_lock(product_ids=[product.pk])  # waits for checkouts selling it now
     if product.deleted_at is None:
         product.deleted_at = timezone.now()
         product.is_active = False

@@ -129,6 +129,20 @@ def _lock_wallets(wallets) -> dict:
     return {w.pk: w for w in wallet_qs_for_update().filter(pk__in=[w.pk for w in wallets])}
 
 
+def _lock_stock_for_sale(quantities: dict) -> dict:
+    """Lock the stock rows and re-check, under the lock, that every product is still
+    sold: one deactivated or deleted since the cart was read fails the checkout."""
+    locked = stock_lock(product_ids=quantities)
+    gone = [str(pid) for pid, stock in locked.items() if not stock.product.is_purchasable]
+    if gone:
+        raise ApplicationError(
+            f"These products are no longer sold: {', '.join(gone)}.",
+            code=OrderErrorCode.PRODUCT_UNAVAILABLE,
+            extra={"product_ids": gone},
+        )
+    return locked
+
+
 def _move_stock(order: Order, locked: dict, quantities: dict, move: StockMove, actor, names=None):
     stock_apply(
         locked=locked,
@@ -221,7 +235,7 @@ def _place_wallet_order(order, lines, quantities, names) -> Order:
             extra={"balance": locked[buyer_wallet.pk].balance, "total": order.total},
         )
     _move_stock(
-        order, stock_lock(product_ids=quantities), quantities, StockMove.SELL, order.buyer, names
+        order, _lock_stock_for_sale(quantities), quantities, StockMove.SELL, order.buyer, names
     )
     _transfer_per_merchant(
         order,
@@ -236,7 +250,13 @@ def _place_wallet_order(order, lines, quantities, names) -> Order:
 
 
 def _check_reservation_cap(buyer: User) -> None:
-    """One account may not hoard stock with unpaid card orders."""
+    """One account may not hoard stock with unpaid card orders.
+
+    The buyer's row is locked first, so two card checkouts of one buyer count in
+    turn. Card checkouts lock no wallets, and nothing else locks user rows while
+    holding other locks, so this comes before the global order without deadlock.
+    """
+    User.objects.select_for_update().filter(pk=buyer.pk).first()
     open_reservations = Order.objects.filter(
         buyer=buyer, status=S.PAYMENT_PENDING, payment_method=Order.PaymentMethod.CARD
     ).count()
@@ -255,7 +275,7 @@ def _place_card_order(order, lines, quantities, names) -> Order:
     order.reserved_until = timezone.now() + timedelta(seconds=settings.RESERVATION_TTL_SECONDS)
     _insert_order(order, lines, [S.CREATED, S.PAYMENT_PENDING])
     _move_stock(
-        order, stock_lock(product_ids=quantities), quantities, StockMove.RESERVE, order.buyer, names
+        order, _lock_stock_for_sale(quantities), quantities, StockMove.RESERVE, order.buyer, names
     )
     return order
 

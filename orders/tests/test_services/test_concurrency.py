@@ -99,3 +99,40 @@ def test_expiry_racing_mark_paid_has_exactly_one_winner_each_time():
         last_events = [e.to_status for e in order.events.all()][2:]
         assert len(last_events) == 1, last_events  # one winner, one event
     assert ledger_violations() == []
+
+
+def test_one_buyer_cannot_pass_the_reservation_cap_by_racing(settings):
+    settings.MAX_OPEN_RESERVATIONS = 3
+    product = ProductFactory(stock=100)
+    buyer = UserFactory()
+
+    results = run_in_threads(lambda: place_order(buyer, [(product, 1)], method="CARD"), [()] * 8)
+
+    placed = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(placed) == 3, results
+    assert {r.code for r in refused} == {"too_many_reservations"}
+    assert Stock.objects.get(pk=product.pk).reserved == 3
+
+
+def test_a_product_deleted_during_checkouts_is_never_sold_after_the_delete():
+    from catalog.services import product_delete
+
+    product = ProductFactory(stock=100)
+    buyers = _funded_buyers(12)
+
+    def buy(buyer):
+        return place_order(buyer, [(product, 1)])
+
+    results = run_in_threads(
+        lambda who: product_delete(product=product) if who is None else buy(who),
+        [(b,) for b in buyers[:6]] + [(None,)] + [(b,) for b in buyers[6:]],
+    )
+
+    product.refresh_from_db()
+    sales = list(Order.objects.filter(items__product=product).values_list("created_at", flat=True))
+    assert product.deleted_at is not None
+    assert all(created <= product.deleted_at for created in sales), (sales, product.deleted_at)
+    refused = [r for r in results if isinstance(r, ApplicationError)]
+    assert {r.code for r in refused} <= {"product_unavailable"}
+    assert ledger_violations() == []
