@@ -1,8 +1,10 @@
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,6 +35,15 @@ def _paginated(request, queryset, serializer_class) -> dict:
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request)
     return paginator.get_paginated_response(serializer_class(page, many=True).data).data
+
+
+def _cached_response(request, kind: str, params: dict, build):
+    """A cached public read. JSON clients get the stored bytes as they are, with no
+    re-rendering; other renderers (the browsable API) get the cached data."""
+    if request.accepted_renderer.format != "json":
+        return Response(cache.cached(kind, params, build))
+    body = cache.cached(f"{kind}.json", params, lambda: JSONRenderer().render(build()))
+    return HttpResponse(body, content_type="application/json")
 
 
 def _get_owned_product(request, product_id) -> Product:
@@ -78,19 +89,15 @@ class ProductListCreateApi(APIView):
         auth=[],
     )
     def get(self, request):
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
+        def build():
+            # Only a miss validates: a hit means these exact parameters were valid.
+            filters = self.FilterSerializer(data=request.query_params)
+            filters.is_valid(raise_exception=True)
+            queryset = product_list_public(filters=filters.validated_data)
+            return _paginated(request, queryset, ProductOutputSerializer)
+
         params = {**request.query_params.dict(), "host": request.get_host()}
-        data = cache.cached(
-            "list",
-            params,
-            lambda: _paginated(
-                request,
-                product_list_public(filters=filters.validated_data),
-                ProductOutputSerializer,
-            ),
-        )
-        return Response(data)
+        return _cached_response(request, "list", params, build)
 
     @extend_schema(request=InputSerializer, responses={201: ProductOutputSerializer})
     def post(self, request):
@@ -126,7 +133,7 @@ class ProductDetailApi(APIView):
             product = get_object_or_404(product_list_public(), pk=product_id)
             return ProductOutputSerializer(product).data
 
-        return Response(cache.cached("detail", {"id": str(product_id)}, build))
+        return _cached_response(request, "detail", {"id": str(product_id)}, build)
 
     @extend_schema(request=InputSerializer(partial=True), responses={200: ProductOutputSerializer})
     def patch(self, request, product_id):
