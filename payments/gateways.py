@@ -77,18 +77,23 @@ class StripeGateway:
         )
 
     def charge(self, *, payment, attempt: int) -> ChargeResult:
+        """Create and confirm the PaymentIntent, or, when an earlier attempt left one
+        pending, look at it: a repeated create would only replay Stripe's first answer."""
         try:
-            intent = self.client.v1.payment_intents.create(
-                params={
-                    "amount": payment.amount,
-                    "currency": payment.currency.lower(),
-                    "payment_method": payment.card_token,
-                    "confirm": True,
-                    "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
-                    "metadata": {"payment_id": str(payment.pk)},
-                },
-                options={"idempotency_key": payment.gateway_idempotency_key},
-            )
+            if payment.gateway_reference:
+                intent = self.client.v1.payment_intents.retrieve(payment.gateway_reference)
+            else:
+                intent = self.client.v1.payment_intents.create(
+                    params={
+                        "amount": payment.amount,
+                        "currency": payment.currency.lower(),
+                        "payment_method": payment.card_token,
+                        "confirm": True,
+                        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+                        "metadata": {"payment_id": str(payment.pk)},
+                    },
+                    options={"idempotency_key": payment.gateway_idempotency_key},
+                )
         except stripe.CardError as exc:
             return ChargeResult("declined", "", exc.user_message or str(exc))
         except (stripe.APIConnectionError, stripe.RateLimitError) as exc:

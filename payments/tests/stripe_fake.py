@@ -100,4 +100,19 @@ class FakeStripe:
                 self.end_headers()
                 self.wfile.write(payload)
 
+            def do_GET(self):
+                intent_id = self.path.rsplit("/", 1)[-1]
+                with fake.lock:
+                    fake.requests.append((self.path, None))
+                    intent = fake.intents.get(intent_id)
+                status, body = (
+                    (200, intent) if intent else (404, {"error": {"type": "invalid_request_error"}})
+                )
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
         return Handler

@@ -89,3 +89,25 @@ def test_refund_is_keyed_by_the_refund_id(fake_stripe):
     assert first.succeeded and first.reference == again.reference
     assert len(fake_stripe.refunds) == 1
     assert next(iter(fake_stripe.refunds.values()))["amount"] == 500
+
+
+def test_a_pending_intent_is_looked_up_not_created_again(
+    fake_stripe, django_capture_on_commit_callbacks
+):
+    """The reconciler's later attempt sees the PaymentIntent as Stripe has it now."""
+    from catalog.tests.factories import ProductFactory
+    from payments.services import payment_process
+    from payments.tests.factories import card_order, pay_order
+
+    order = card_order(UserFactory(), ProductFactory(price=700))
+    payment = pay_order(order, "tok_processing", django_capture_on_commit_callbacks)
+    assert payment.status == "PROCESSING"
+    fake_stripe.intents[payment.gateway_reference]["status"] = "succeeded"
+
+    assert payment_process(payment_id=payment.pk) == "succeeded"
+
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert (payment.status, order.status) == ("SUCCEEDED", "PAID")
+    assert len(fake_stripe.intents) == 1
+    assert fake_stripe.requests[-1] == (f"/v1/payment_intents/{payment.gateway_reference}", None)
