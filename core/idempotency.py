@@ -143,7 +143,6 @@ def _with_conflict_retries(run):
                 if attempt == settings.DB_CONFLICT_RETRIES:
                     _release(claimed)
                     return view.handle_exception(exc)
-        raise AssertionError("unreachable")
 
     return retrying
 
