@@ -165,3 +165,47 @@ def test_a_gateway_slower_than_its_timeout_is_a_transient_error(settings):
         gateways._build.cache_clear()
         server.shutdown()
         server.server_close()
+
+
+def test_a_really_unreachable_postgresql_gives_503_not_500():
+    """A whole Kassa process whose DATABASE_URL points at a port nobody listens on."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import json, django; django.setup();"
+        "from django.test import Client;"
+        "from rest_framework_simplejwt.tokens import AccessToken;"
+        "from accounts.models import User;"
+        "token = AccessToken.for_user(User(pk='00000000-0000-0000-0000-000000000001'));"
+        "c = Client(raise_request_exception=False, HTTP_HOST='localhost');"
+        "r1 = c.post('/api/v1/orders', {'items': [], 'payment_method': 'WALLET'},"
+        " content_type='application/json', HTTP_AUTHORIZATION=f'Bearer {token}',"
+        " HTTP_IDEMPOTENCY_KEY='k');"
+        "r2 = c.get('/readyz');"
+        "print(json.dumps([r1.status_code, r1.json(), r2.status_code, r2.json()]))"
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:9/kassa",  # discard port: refused
+    }
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    checkout_status, checkout_body, ready_status, ready_body = json.loads(
+        result.stdout.strip().splitlines()[-1]
+    )
+    assert checkout_status == 503, result.stderr[-2000:]
+    assert checkout_body["code"] == "service_unavailable"
+    assert ready_status == 503
+    assert ready_body["checks"]["database"] == "error"
