@@ -7,6 +7,7 @@ from conftest import client_for, run_in_threads
 from core.models import IdempotencyKey
 from core.tasks import purge_expired_idempotency_keys_task
 from wallets.models import Transfer, Wallet
+from wallets.verification import ledger_violations
 
 DEPOSIT = "/api/v1/wallet/deposit"
 BODY = {"amount": 700, "currency": "USD", "card_token": "tok_visa"}
@@ -33,6 +34,7 @@ def test_same_key_and_body_replays_the_first_answer_without_a_second_effect(
     assert not first.has_header("Idempotent-Replayed")
     assert _deposits(customer) == 1
     assert Wallet.objects.get(owner=customer).balance == 700
+    assert ledger_violations() == []
 
 
 @pytest.mark.django_db
@@ -212,3 +214,4 @@ def test_eight_concurrent_requests_with_one_key_have_one_effect(customer):
     )
     assert _deposits(customer) == 1
     assert Wallet.objects.get(owner=customer).balance == 700
+    assert ledger_violations() == []
