@@ -26,15 +26,9 @@ from catalog.serializers import (
 )
 from catalog.services import product_create, product_delete, product_update, stock_adjust
 from core.money import AmountField, CurrencyField, default_currency
-from core.pagination import PageNumberPagination, paginated
+from core.pagination import paginate, paginated
 
 MAX_STOCK = 1_000_000
-
-
-def _paginated(request, queryset, serializer_class) -> dict:
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data).data
 
 
 def _cached_response(request, kind: str, params: dict, build):
@@ -94,7 +88,7 @@ class ProductListCreateApi(APIView):
             filters = self.FilterSerializer(data=request.query_params)
             filters.is_valid(raise_exception=True)
             queryset = product_list_public(filters=filters.validated_data)
-            return _paginated(request, queryset, ProductOutputSerializer)
+            return paginate(request, queryset, ProductOutputSerializer).data
 
         params = {**request.query_params.dict(), "host": request.get_host()}
         return _cached_response(request, "list", params, build)
@@ -115,7 +109,7 @@ class ProductMineApi(APIView):
     @extend_schema(responses={200: paginated(ProductOutputSerializer)})
     def get(self, request):
         queryset = product_list_for_merchant(merchant=request.user).order_by("-created_at", "id")
-        return Response(_paginated(request, queryset, ProductOutputSerializer))
+        return paginate(request, queryset, ProductOutputSerializer)
 
 
 class ProductDetailApi(APIView):
@@ -154,7 +148,7 @@ class InventoryListApi(APIView):
 
     @extend_schema(responses={200: paginated(StockOutputSerializer)})
     def get(self, request):
-        return Response(_paginated(request, stock_list(), StockOutputSerializer))
+        return paginate(request, stock_list(), StockOutputSerializer)
 
 
 class InventoryDetailApi(APIView):
@@ -195,6 +189,6 @@ class InventoryMovementsApi(APIView):
     )
     def get(self, request, product_id):
         product = _get_owned_product(request, product_id)
-        return Response(
-            _paginated(request, stock_movement_list(product=product), StockMovementOutputSerializer)
+        return paginate(
+            request, stock_movement_list(product=product), StockMovementOutputSerializer
         )

@@ -1,12 +1,20 @@
 from functools import cache
 
 from rest_framework import pagination
+from rest_framework.response import Response
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+def paginate(request, queryset, serializer_class) -> Response:
+    """One page of `queryset`, serialised, as {count, next, previous, results}."""
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 @cache

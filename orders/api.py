@@ -9,7 +9,7 @@ from accounts.permissions import IsMerchant
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.money import AmountField, StrictIntegerField
-from core.pagination import PageNumberPagination, paginated
+from core.pagination import paginate, paginated
 from orders.models import Order
 from orders.selectors import (
     order_event_list,
@@ -23,12 +23,6 @@ from orders.services import MAX_QUANTITY, order_cancel, order_fulfill, order_pla
 from payments.services import payment_refund_order
 
 MAX_LINES = 50
-
-
-def _paginated(request, queryset, serializer_class):
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 def _order_for_sellers(request, order_id) -> Order:
@@ -57,7 +51,7 @@ class OrderListCreateApi(APIView):
         filters = _StatusFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = order_list_for_buyer(buyer=request.user, **filters.validated_data)
-        return _paginated(request, queryset, OrderOutputSerializer)
+        return paginate(request, queryset, OrderOutputSerializer)
 
     @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
     @idempotent()
@@ -76,7 +70,7 @@ class OrderSalesApi(APIView):
         filters = _StatusFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = order_list_for_merchant(merchant=request.user, **filters.validated_data)
-        return _paginated(request, queryset, OrderOutputSerializer)
+        return paginate(request, queryset, OrderOutputSerializer)
 
 
 class OrderDetailApi(APIView):
@@ -90,7 +84,7 @@ class OrderEventsApi(APIView):
     @extend_schema(responses={200: paginated(OrderEventOutputSerializer)})
     def get(self, request, order_id):
         order = order_get_visible(user=request.user, order_id=order_id)
-        return _paginated(request, order_event_list(order=order), OrderEventOutputSerializer)
+        return paginate(request, order_event_list(order=order), OrderEventOutputSerializer)
 
 
 class _ReasonInput(serializers.Serializer):

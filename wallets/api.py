@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.money import AmountField, CurrencyField, default_currency
-from core.pagination import PageNumberPagination, paginated
+from core.pagination import paginate, paginated
 from payments.errors import PaymentErrorCode
 from payments.models import Payment
 from payments.serializers import PaymentOutputSerializer
@@ -129,8 +129,4 @@ class WalletTransactionListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = wallet_transaction_list(user=request.user, filters=filters.validated_data)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(queryset, request)
-        return paginator.get_paginated_response(
-            WalletTransactionOutputSerializer(page, many=True).data
-        )
+        return paginate(request, queryset, WalletTransactionOutputSerializer)
