@@ -1,4 +1,4 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.models import update_last_login
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -6,10 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import (
-    TokenBlacklistSerializer,
-    TokenRefreshSerializer,
-)
+from rest_framework_simplejwt.serializers import TokenBlacklistSerializer
 
 from accounts.errors import AccountErrorCode
 from accounts.models import User
@@ -19,7 +16,13 @@ from accounts.serializers import (
     TokenPairOutputSerializer,
     UserOutputSerializer,
 )
-from accounts.services import EMAIL_TAKEN, user_issue_tokens, user_register
+from accounts.services import (
+    EMAIL_TAKEN,
+    user_change_password,
+    user_issue_tokens,
+    user_register,
+    user_rotate_refresh_token,
+)
 from accounts.throttles import AuthRateThrottle
 from core.exceptions import ApplicationError
 
@@ -89,16 +92,21 @@ class LoginApi(_PublicAuthApi):
 
 
 class RefreshApi(_PublicAuthApi):
-    """Swap a refresh token for a new pair; the old refresh token is blacklisted."""
+    """Swap a refresh token for a new pair. Each refresh token works once: the old
+    one is blacklisted, and of concurrent attempts with it exactly one succeeds."""
 
-    @extend_schema(request=TokenRefreshSerializer, responses={200: TokenPairOutputSerializer})
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={200: TokenPairOutputSerializer})
     def post(self, request):
-        serializer = TokenRefreshSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         try:
-            serializer.is_valid(raise_exception=True)
+            tokens = user_rotate_refresh_token(raw_token=serializer.validated_data["refresh"])
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
-        return Response(TokenPairOutputSerializer(serializer.validated_data).data)
+        return Response(TokenPairOutputSerializer(tokens).data)
 
 
 class LogoutApi(_PublicAuthApi):
@@ -112,6 +120,27 @@ class LogoutApi(_PublicAuthApi):
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeApi(APIView):
+    """Change the password. Every refresh token of the account is blacklisted and
+    every access token issued before stops working; the answer is a new pair."""
+
+    throttle_classes = [AuthRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        old_password = serializers.CharField(write_only=True, max_length=128)
+        new_password = serializers.CharField(write_only=True, max_length=128)
+
+    @extend_schema(request=InputSerializer, responses={200: TokenPairOutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tokens = user_change_password(user=request.user, **serializer.validated_data)
+        if request.auth is None:  # a browser session: keep this one, end the others
+            request.user.refresh_from_db()
+            update_session_auth_hash(request._request, request.user)
+        return Response(TokenPairOutputSerializer(tokens).data)
 
 
 class MeApi(APIView):

@@ -42,6 +42,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Can log into the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    token_version = models.PositiveIntegerField(
+        default=0,
+        help_text="Carried in every JWT; raised when the password changes, which ends "
+        "every token issued before.",
+    )
 
     objects = UserManager()
 

@@ -1,9 +1,14 @@
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import User
+from accounts.tokens import VersionedRefreshToken, token_is_current
 
 EMAIL_TAKEN = "A user with this email already exists."
 
@@ -36,5 +41,62 @@ def user_register(
 
 
 def user_issue_tokens(*, user: User) -> dict[str, str]:
-    refresh = RefreshToken.for_user(user)
+    refresh = VersionedRefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def user_rotate_refresh_token(*, raw_token: str) -> dict[str, str]:
+    """Swap a refresh token for a new pair, exactly once.
+
+    The old token's blacklist row is the one-time ticket: its unique constraint
+    lets one of any number of concurrent rotations insert it, and every other
+    one fails. Raises TokenError for an invalid, expired, blacklisted or
+    superseded token (issued before a password change) or an inactive user.
+    """
+    refresh = RefreshToken(raw_token)  # signature, expiry, type, blacklist
+    user = User.objects.filter(pk=refresh.get(api_settings.USER_ID_CLAIM)).first()
+    if user is None or not user.is_active or not token_is_current(refresh, user):
+        raise TokenError("Token is no longer valid")
+    with transaction.atomic():
+        outstanding, _ = OutstandingToken.objects.get_or_create(
+            jti=refresh[api_settings.JTI_CLAIM],
+            defaults={
+                "user": user,
+                "token": raw_token,
+                "expires_at": datetime_from_epoch(refresh["exp"]),
+            },
+        )
+        try:
+            with transaction.atomic():
+                BlacklistedToken.objects.create(token=outstanding)
+        except IntegrityError as exc:
+            raise TokenError("Token is blacklisted") from exc
+        return user_issue_tokens(user=user)
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str) -> dict[str, str]:
+    """Set a new password and end every session of the account: each outstanding
+    refresh token is blacklisted and each access token stops working (the token
+    version moves on). Returns a fresh token pair for the caller.
+
+    Raises ValidationError keyed by field for a wrong old or a weak new password.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": ["The current password is not correct."]})
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    user.set_password(new_password)
+    user.token_version += 1
+    user.save(update_fields=["password", "token_version"])
+    BlacklistedToken.objects.bulk_create(
+        [
+            BlacklistedToken(token=token)
+            for token in OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+        ],
+        ignore_conflicts=True,
+    )
+    return user_issue_tokens(user=user)

@@ -7,5 +7,6 @@ urlpatterns = [
     path("auth/login", api.LoginApi.as_view(), name="auth-login"),
     path("auth/refresh", api.RefreshApi.as_view(), name="auth-refresh"),
     path("auth/logout", api.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/password", api.PasswordChangeApi.as_view(), name="auth-password"),
     path("auth/me", api.MeApi.as_view(), name="auth-me"),
 ]

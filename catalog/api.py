@@ -3,7 +3,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -73,7 +73,7 @@ class ProductListCreateApi(APIView):
         stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
 
     def get_permissions(self):
-        if self.request.method == "GET":
+        if self.request.method in SAFE_METHODS:
             return [AllowAny()]
         return [IsAuthenticated(), IsMerchant()]
 
@@ -90,7 +90,7 @@ class ProductListCreateApi(APIView):
             queryset = product_list_public(filters=filters.validated_data)
             return paginate(request, queryset, ProductOutputSerializer).data
 
-        params = {**request.query_params.dict(), "host": request.get_host()}
+        params = {"query": sorted(request.query_params.lists()), "host": request.get_host()}
         return _cached_response(request, "list", params, build)
 
     @extend_schema(request=InputSerializer, responses={201: ProductOutputSerializer})
@@ -117,7 +117,7 @@ class ProductDetailApi(APIView):
         pass
 
     def get_permissions(self):
-        if self.request.method == "GET":
+        if self.request.method in SAFE_METHODS:
             return [AllowAny()]
         return [IsAuthenticated()]
 

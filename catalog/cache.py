@@ -6,6 +6,7 @@ again and simply expire. A lost version key just starts a new version.
 """
 
 import hashlib
+import json
 import uuid
 
 from django.conf import settings
@@ -24,11 +25,16 @@ def _current_version() -> str | None:
 
 
 def cache_key(kind: str, params: dict) -> str | None:
-    """None when the cache cannot be used (Redis down): the caller goes to the database."""
+    """None when the cache cannot be used (Redis down): the caller goes to the database.
+
+    The parameters are hashed in an unambiguous encoding (JSON, sorted keys), so
+    no value can pass itself off as another parameter: ordering=a%26q%3Db and
+    ordering=a&q=b are different keys.
+    """
     version = _current_version()
     if version is None:
         return None
-    canonical = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
     return f"catalog:{version}:{kind}:{digest}"
 

@@ -9,13 +9,14 @@ running it is 409 idempotency_key_in_use.
 The view and the stored response commit in one transaction: either both the
 effect and its recorded response exist, or neither does and a retry runs
 afresh. A key left in progress by a crashed process is taken over after
-IDEMPOTENCY_LOCK_TIMEOUT_SECONDS.
+IDEMPOTENCY_LOCK_TIMEOUT_SECONDS; one freed by a 5xx, at once.
 """
 
 import functools
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
@@ -32,11 +33,22 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-class IdempotencyErrorCode:
+class IdempotencyErrorCode(StrEnum):
     REQUIRED = "idempotency_key_required"
     INVALID = "idempotency_key_invalid"
     REUSED = "idempotency_key_reused"
     IN_USE = "idempotency_key_in_use"
+
+
+def validate_idempotency_key(key: str) -> str:
+    """The one rule for every key, header or body field: 1 to 255 printable ASCII
+    characters. idempotency_key_invalid (400) otherwise."""
+    if not 1 <= len(key) <= 255 or not all(" " <= ch <= "~" for ch in key):
+        raise ApplicationError(
+            f"{HEADER} must be 1 to 255 printable ASCII characters.",
+            code=IdempotencyErrorCode.INVALID,
+        )
+    return key
 
 
 def _read_key(request, *, required: bool) -> str | None:
@@ -47,12 +59,7 @@ def _read_key(request, *, required: bool) -> str | None:
                 f"This request needs an {HEADER} header.", code=IdempotencyErrorCode.REQUIRED
             )
         return None
-    if not 1 <= len(key) <= 255 or not all(" " <= ch <= "~" for ch in key):
-        raise ApplicationError(
-            f"{HEADER} must be 1 to 255 printable ASCII characters.",
-            code=IdempotencyErrorCode.INVALID,
-        )
-    return key
+    return validate_idempotency_key(key)
 
 
 def _fingerprint(request) -> str:
@@ -116,8 +123,18 @@ def _record(claimed: IdempotencyKey, response: Response) -> int:
     )
 
 
+# A released key's lock time: long past, so the next request with the key takes
+# the row over at once.
+RELEASED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _release(claimed: IdempotencyKey) -> None:
-    IdempotencyKey.objects.filter(pk=claimed.pk, locked_at=claimed.locked_at).delete()
+    """Free the key for a retry without forgetting it: the retry takes the same row
+    over, so a handler that named its stored work after the row (a card refund,
+    a card top-up) finds and resumes it instead of starting it again."""
+    IdempotencyKey.objects.filter(pk=claimed.pk, locked_at=claimed.locked_at).update(
+        locked_at=RELEASED_AT
+    )
 
 
 def _call(view, handler, request, args, kwargs) -> Response:
@@ -222,8 +239,9 @@ def idempotent(*, required: bool = True, atomic: bool = True):
             )
             if isinstance(claimed, Response):
                 return claimed
-            # Names this operation: the same for a retry or a takeover of this
-            # key, different once the key has expired and is used afresh.
+            # Names this operation: the same for every retry with this key (the
+            # row outlives a 5xx, see _release), different once the key has
+            # expired and is used afresh.
             request.idempotency_key = f"idem-{claimed.pk}"
             run = _run_and_record if atomic else _run_then_record
             return run(view, handler, claimed, request, args, kwargs)

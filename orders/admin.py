@@ -3,7 +3,8 @@ from django.contrib import admin, messages
 from core.admin import MerchantScopedAdmin, ReadOnlyAdminMixin, is_platform_admin
 from core.exceptions import ApplicationError
 from orders.models import Order, OrderEvent, OrderItem
-from orders.services import order_cancel, order_fulfill, order_refund
+from orders.services import order_cancel, order_fulfill
+from payments.services import refund_order
 
 
 class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -74,6 +75,9 @@ class OrderAdmin(ReadOnlyAdminMixin, MerchantScopedAdmin):
     def cancel(self, request, queryset):
         self._run(request, queryset, order_cancel, "cancelled")
 
-    @admin.action(description="Refund selected orders in full")
+    @admin.action(description="Refund selected orders in full (wallet or card)")
     def refund(self, request, queryset):
-        self._run(request, queryset, order_refund, "refunded")
+        def refund_in_full(*, order, actor):
+            refund_order(order=order, amount=None, actor=actor, reason="refunded by staff")
+
+        self._run(request, queryset, refund_in_full, "refunded")

@@ -6,7 +6,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsMerchant
-from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.money import AmountField, StrictIntegerField
 from core.pagination import paginate, paginated
@@ -19,8 +18,8 @@ from orders.selectors import (
     order_merchant_ids,
 )
 from orders.serializers import OrderEventOutputSerializer, OrderOutputSerializer
-from orders.services import MAX_QUANTITY, order_cancel, order_fulfill, order_place, order_refund
-from payments.services import payment_refund_order
+from orders.services import MAX_QUANTITY, order_cancel, order_fulfill, order_place
+from payments.services import refund_order
 
 MAX_LINES = 50
 
@@ -113,6 +112,10 @@ class OrderFulfillApi(APIView):
 
 
 class OrderRefundApi(APIView):
+    """Refund an order: wallet orders in full at once; card orders in full or in
+    part through the gateway. On 503 gateway_unavailable the amount is held and
+    retried automatically; the same Idempotency-Key resumes the same refund."""
+
     class InputSerializer(_ReasonInput):
         amount = AmountField(
             required=False,
@@ -125,20 +128,12 @@ class OrderRefundApi(APIView):
         order = _order_for_sellers(request, order_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        if order.payment_method == Order.PaymentMethod.CARD:
-            payment_refund_order(
-                order=order,
-                amount=data.get("amount"),
-                actor=request.user,
-                reason=data["reason"],
-                request_key=request.idempotency_key,
-            )
-        elif data.get("amount") not in (None, order.total):
-            raise ApplicationError(
-                "Wallet orders are refunded in full.", code="partial_refund_unsupported", status=422
-            )
-        else:
-            order_refund(order=order, actor=request.user, reason=data["reason"])
+        refund_order(
+            order=order,
+            amount=serializer.validated_data.get("amount"),
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+            request_key=request.idempotency_key,
+        )
         order = order_get_visible(user=request.user, order_id=order_id)
         return Response(OrderOutputSerializer(order).data)

@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class OrderErrorCode(StrEnum):
+    INVALID = "invalid"
     INVALID_TRANSITION = "invalid_transition"
     MIXED_CURRENCY = "mixed_currency"
     OWN_PRODUCT = "own_product"

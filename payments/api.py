@@ -9,7 +9,13 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsMerchant
 from core.exceptions import ApplicationError
-from core.idempotency import HEADER, REPLAYED_HEADER, IdempotencyErrorCode, idempotent
+from core.idempotency import (
+    HEADER,
+    REPLAYED_HEADER,
+    IdempotencyErrorCode,
+    idempotent,
+    validate_idempotency_key,
+)
 from core.money import AmountField, CurrencyField, default_currency
 from orders.selectors import order_get_visible
 from payments.models import Payment
@@ -61,7 +67,7 @@ class CheckoutCreateApi(APIView):
         currency = CurrencyField(required=False)
         description = serializers.CharField(max_length=255, required=False, default="")
         idempotency_key = serializers.CharField(
-            max_length=255, required=False, help_text=f"Instead of the {HEADER} header."
+            required=False, trim_whitespace=False, help_text=f"Instead of the {HEADER} header."
         )
 
     @extend_schema(
@@ -70,15 +76,19 @@ class CheckoutCreateApi(APIView):
         parameters=[OpenApiParameter(HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
     def post(self, request):
+        key = request.headers.get(HEADER)
+        if key is not None:
+            validate_idempotency_key(key)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        key = request.headers.get(HEADER) or data.get("idempotency_key")
+        key = key or data.get("idempotency_key")
         if not key:
             raise ApplicationError(
                 f"A checkout needs an {HEADER} header or an idempotency_key field.",
                 code=IdempotencyErrorCode.REQUIRED,
             )
+        validate_idempotency_key(key)
         checkout, created = checkout_create(
             merchant=request.user,
             idempotency_key=key,

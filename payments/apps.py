@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class PaymentsConfig(AppConfig):
     name = "payments"
+
+    def ready(self):
+        # Services enqueue tasks by name (payments.services.enqueue), so the
+        # tasks must be registered in every process, not only in workers.
+        from payments import tasks  # noqa: F401

@@ -12,6 +12,8 @@ from functools import cache
 import stripe
 from django.conf import settings
 
+from payments.models import Outcome
+
 
 class TransientGatewayError(Exception):
     """The gateway could not give an answer this time; the same request may succeed."""
@@ -19,7 +21,7 @@ class TransientGatewayError(Exception):
 
 @dataclass(frozen=True)
 class ChargeResult:
-    outcome: str  # "succeeded" | "declined" | "pending"
+    outcome: Outcome  # SUCCEEDED, DECLINED or PENDING
     reference: str = ""
     message: str = ""
     summary: dict = field(default_factory=dict)
@@ -27,7 +29,7 @@ class ChargeResult:
 
 @dataclass(frozen=True)
 class RefundResult:
-    succeeded: bool
+    outcome: Outcome  # SUCCEEDED or DECLINED
     reference: str = ""
     message: str = ""
 
@@ -51,15 +53,19 @@ class SimulatedGateway:
         token = payment.card_token
         reference = f"sim_{payment.pk.hex[:24]}"
         if token == "tok_visa" or (token == "tok_flaky" and attempt > 2):
-            return ChargeResult("succeeded", reference, summary={"token": token})
+            return ChargeResult(Outcome.SUCCEEDED, reference, summary={"token": token})
         if token in ("tok_flaky", "tok_timeout"):
             raise TransientGatewayError(f"simulated gateway timeout on attempt {attempt}")
         if token == "tok_chargeDeclined":
-            return ChargeResult("declined", reference, "Your card was declined.", {"token": token})
-        return ChargeResult("declined", "", f"Unknown card token {token!r}.", {"token": token})
+            return ChargeResult(
+                Outcome.DECLINED, reference, "Your card was declined.", {"token": token}
+            )
+        return ChargeResult(
+            Outcome.DECLINED, "", f"Unknown card token {token!r}.", {"token": token}
+        )
 
     def refund(self, *, payment, refund) -> RefundResult:
-        return RefundResult(True, f"sim_re_{refund.pk.hex[:24]}")
+        return RefundResult(Outcome.SUCCEEDED, f"sim_re_{refund.pk.hex[:24]}")
 
 
 class StripeGateway:
@@ -95,32 +101,36 @@ class StripeGateway:
                     options={"idempotency_key": payment.gateway_idempotency_key},
                 )
         except stripe.CardError as exc:
-            return ChargeResult("declined", "", exc.user_message or str(exc))
+            return ChargeResult(Outcome.DECLINED, "", exc.user_message or str(exc))
         except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
             raise TransientGatewayError(str(exc)) from exc
         except stripe.APIError as exc:
             raise TransientGatewayError(str(exc)) from exc
         except stripe.StripeError as exc:
-            return ChargeResult("declined", "", exc.user_message or str(exc))
+            return ChargeResult(Outcome.DECLINED, "", exc.user_message or str(exc))
         summary = {"id": intent["id"], "status": intent["status"]}
         if intent["status"] == "succeeded":
-            return ChargeResult("succeeded", intent["id"], summary=summary)
+            return ChargeResult(Outcome.SUCCEEDED, intent["id"], summary=summary)
         if intent["status"] in ("requires_payment_method", "canceled"):
-            return ChargeResult("declined", intent["id"], "The card was not accepted.", summary)
+            return ChargeResult(
+                Outcome.DECLINED, intent["id"], "The card was not accepted.", summary
+            )
         # processing, requires_action, requires_capture: a webhook will tell.
-        return ChargeResult("pending", intent["id"], summary=summary)
+        return ChargeResult(Outcome.PENDING, intent["id"], summary=summary)
 
     def refund(self, *, payment, refund) -> RefundResult:
         try:
             result = self.client.v1.refunds.create(
                 params={"payment_intent": payment.gateway_reference, "amount": refund.amount},
-                options={"idempotency_key": f"kassa-refund-{refund.pk}"},
+                options={"idempotency_key": refund.gateway_idempotency_key},
             )
         except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
             raise TransientGatewayError(str(exc)) from exc
         except stripe.StripeError as exc:
-            return RefundResult(False, "", exc.user_message or str(exc))
-        return RefundResult(result["status"] in ("succeeded", "pending"), result["id"])
+            return RefundResult(Outcome.DECLINED, "", exc.user_message or str(exc))
+        if result["status"] in ("succeeded", "pending"):
+            return RefundResult(Outcome.SUCCEEDED, result["id"])
+        return RefundResult(Outcome.DECLINED, result["id"], f"Refund {result['status']}.")
 
 
 @cache

@@ -1,6 +1,7 @@
-"""Payments come last in the global lock order: wallets → stock → orders → payments."""
+"""Payments come last in the global lock order: wallets → stock → orders →
+checkouts → payments. Refund rows are the exception, see services/refunds.py."""
 
-from payments.models import Checkout, Payment
+from payments.models import Checkout, Payment, PaymentRefund
 
 
 def payment_qs_for_update():
@@ -9,3 +10,7 @@ def payment_qs_for_update():
 
 def checkout_qs_for_update():
     return Checkout.objects.order_by("pk").select_for_update(of=("self",))
+
+
+def refund_qs_for_update():
+    return PaymentRefund.objects.order_by("pk").select_for_update(of=("self",))

@@ -7,6 +7,17 @@ from django.db.models import F, Q
 from core.models import TimestampedModel
 
 
+class Outcome(models.TextChoices):
+    """What one step with the gateway came to: the one vocabulary for charge
+    and refund results, attempts and task results."""
+
+    SUCCEEDED = "succeeded"
+    DECLINED = "declined"
+    TRANSIENT_ERROR = "transient_error"
+    PENDING = "pending", "Pending at the gateway"
+    SKIPPED = "skipped", "Nothing left to do"
+
+
 class Checkout(TimestampedModel):
     """A merchant's payment request for an amount, without products."""
 
@@ -90,6 +101,11 @@ class Payment(TimestampedModel):
     last_event_at = models.DateTimeField(
         null=True, blank=True, help_text="Creation time of the newest gateway event applied."
     )
+    late_capture = models.BooleanField(
+        default=False,
+        help_text="Captured after what it paid for had moved on (the payment had failed, "
+        "the order was cancelled): nothing was settled, the whole amount goes back.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -102,15 +118,16 @@ class Payment(TimestampedModel):
                 name="payments_payment_refund_within_amount",
             ),
             # One live (not failed) payment per order and per checkout: at most
-            # one success, and never two in flight at once.
+            # one success, and never two in flight at once. A late capture is
+            # not live: it paid for nothing and is being given back.
             models.UniqueConstraint(
                 fields=["order"],
-                condition=Q(order__isnull=False) & ~Q(status="FAILED"),
+                condition=Q(order__isnull=False) & ~Q(status="FAILED") & Q(late_capture=False),
                 name="payments_one_live_payment_per_order",
             ),
             models.UniqueConstraint(
                 fields=["checkout"],
-                condition=Q(checkout__isnull=False) & ~Q(status="FAILED"),
+                condition=Q(checkout__isnull=False) & ~Q(status="FAILED") & Q(late_capture=False),
                 name="payments_one_live_payment_per_checkout",
             ),
             models.UniqueConstraint(
@@ -131,12 +148,6 @@ class Payment(TimestampedModel):
 
 
 class PaymentAttempt(models.Model):
-    class Outcome(models.TextChoices):
-        SUCCEEDED = "succeeded"
-        DECLINED = "declined"
-        TRANSIENT_ERROR = "transient_error"
-        PENDING = "pending", "Pending at the gateway"
-
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveIntegerField()
     started_at = models.DateTimeField(auto_now_add=True)
@@ -167,7 +178,12 @@ class PaymentRefund(TimestampedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(max_length=255, blank=True)
     gateway_reference = models.CharField(max_length=255, blank=True)
-    request_key = models.CharField(max_length=255, blank=True)
+    request_key = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Names the request that asked for it; a retry resumes it.",
+    )
+    failure_message = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -178,10 +194,25 @@ class PaymentRefund(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="payments_refund_amount_positive"
             ),
+            models.UniqueConstraint(
+                fields=["payment", "request_key"],
+                condition=~Q(request_key=""),
+                name="payments_one_refund_per_request_key",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "updated_at"])]
 
     def __str__(self):
         return f"Refund {self.amount} of {self.payment_id} ({self.status})"
+
+    @property
+    def gateway_idempotency_key(self) -> str:
+        """Stable across the request, its retries and the retry task: one refund."""
+        return f"kassa-refund-{self.pk}"
+
+    @property
+    def ledger_reference(self) -> str:
+        return f"refund:{self.pk}"
 
 
 class WebhookEvent(models.Model):

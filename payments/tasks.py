@@ -1,18 +1,28 @@
+"""Celery entry points: each loads what it needs by id and calls a service.
+Services send these by name (services/enqueue.py) and never import this module."""
+
 import logging
 
 from celery import shared_task
 from django.conf import settings
 
-from payments.models import Payment
+from core.exceptions import ApplicationError
+from payments.errors import PaymentErrorCode
+from payments.models import Outcome, Payment
 from payments.services import (
-    Outcome,
     payment_fail,
     payment_process,
     payment_reconcile_stuck,
     payment_refund,
+    refund_reconcile_stuck,
+    refund_send,
 )
 
 logger = logging.getLogger("kassa.payments")
+
+
+def _backoff(retries: int) -> float:
+    return settings.PAYMENT_RETRY_BASE_DELAY * 2**retries
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
@@ -23,33 +33,56 @@ def process_payment_task(self, payment_id: str) -> str:
     task redelivered, and the gateway idempotency key makes that harmless.
     """
     outcome = payment_process(payment_id=payment_id)
-    if outcome != Outcome.TRANSIENT:
+    if outcome != Outcome.TRANSIENT_ERROR:
         return outcome
     retries = self.request.retries
     if retries >= settings.PAYMENT_MAX_RETRIES:
         payment_fail(
             payment_id=payment_id,
-            code="retries_exhausted",
+            code=PaymentErrorCode.RETRIES_EXHAUSTED,
             message=f"Gateway unavailable after {retries + 1} attempts.",
         )
-        return "retries_exhausted"
-    raise self.retry(countdown=settings.PAYMENT_RETRY_BASE_DELAY * 2**retries)
+        return PaymentErrorCode.RETRIES_EXHAUSTED
+    raise self.retry(countdown=_backoff(retries))
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def refund_send_task(self, refund_id: str) -> str:
+    """Send a PENDING refund to the gateway again, with the payment retry policy.
+
+    When the retries run out the refund stays PENDING, its amount held: the
+    gateway may have made it, so only an answer may end it. The reconciler
+    sends it again later.
+    """
+    outcome = refund_send(refund_id=refund_id)
+    if outcome != Outcome.TRANSIENT_ERROR:
+        return outcome
+    retries = self.request.retries
+    if retries >= settings.PAYMENT_MAX_RETRIES:
+        logger.warning("refund_retries_exhausted refund_id=%s left_for=reconciler", refund_id)
+        return PaymentErrorCode.RETRIES_EXHAUSTED
+    raise self.retry(countdown=_backoff(retries))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def refund_payment_task(payment_id: str, reason: str) -> None:
+def refund_payment_task(payment_id: str, reason: str) -> str:
+    """Give a late capture back in full. Keyed by the payment, so a redelivery
+    resumes the same refund."""
     payment = Payment.objects.get(pk=payment_id)
-    remaining = payment.amount - payment.refunded_amount
-    if remaining > 0:
-        payment_refund(
+    try:
+        refund = payment_refund(
             payment=payment,
-            amount=remaining,
+            amount=None,
             actor=None,
             reason=reason,
-            request_key=f"auto:{reason}",
+            request_key=f"auto:{payment.pk}",
         )
+    except ApplicationError as refused:  # nothing left to refund
+        logger.info("auto_refund_skipped payment_id=%s code=%s", payment_id, refused.code)
+        return Outcome.SKIPPED
+    return refund.status
 
 
 @shared_task
 def reconcile_stuck_payments_task() -> int:
-    return payment_reconcile_stuck()
+    return payment_reconcile_stuck() + refund_reconcile_stuck()

@@ -2,10 +2,19 @@
 transfers in opposite directions between the same wallets cannot deadlock.
 
 Global lock order for anything that moves money and stock (followed by every
-service): wallets → stock → orders → payments."""
+service): wallets → stock → orders → checkouts → payments."""
 
 from wallets.models import Wallet
 
 
 def wallet_qs_for_update():
     return Wallet.objects.order_by("pk").select_for_update()
+
+
+def wallets_lock(wallets) -> dict:
+    """Lock these wallets in pk order; returns {pk: the locked wallet}.
+
+    Use the returned instances from then on: they carry the balance read under
+    the lock, the ones passed in may be stale.
+    """
+    return {w.pk: w for w in wallet_qs_for_update().filter(pk__in={w.pk for w in wallets})}

@@ -21,6 +21,7 @@ class Wallet(models.Model):
         PAYOUTS = "payouts", "Payouts (withdrawals)"
         CARD_FUNDING = "card_funding", "Card funding (card payments)"
         ADJUSTMENTS = "adjustments", "Manual adjustments"
+        REFUNDS_PENDING = "refunds_pending", "Card refunds waiting for the gateway"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.USER)
@@ -77,6 +78,7 @@ class Transfer(AppendOnlyModel):
         WITHDRAWAL = "WITHDRAWAL"
         PURCHASE = "PURCHASE"
         REFUND = "REFUND"
+        REFUND_RELEASE = "REFUND_RELEASE", "Refund failed, hold released"
         ADJUSTMENT = "ADJUSTMENT"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

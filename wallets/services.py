@@ -4,7 +4,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.exceptions import ApplicationError
 from wallets.errors import WalletErrorCode
-from wallets.locks import wallet_qs_for_update
+from wallets.locks import wallets_lock
 from wallets.models import LedgerEntry, Transfer, Wallet
 
 
@@ -55,7 +55,7 @@ def transfer(
     invalid_transfer; nothing is written then.
     """
     _check_transfer(source, target, amount)
-    locked = {w.pk: w for w in wallet_qs_for_update().filter(pk__in=[source.pk, target.pk])}
+    locked = wallets_lock([source, target])
     return transfer_locked(
         source=locked[source.pk],
         target=locked[target.pk],
@@ -93,7 +93,7 @@ def transfer_locked(
     created_by: User | None = None,
 ) -> Transfer:
     """transfer() for a caller that already holds both wallet rows, locked by
-    wallet_qs_for_update() in this transaction (it saves a second lock query
+    wallets_lock() in this transaction (it saves a second lock query
     on checkout's hot path). The instances must be the locked ones."""
     _check_transfer(source, target, amount)
     if not source.is_system and source.balance < amount:

@@ -7,7 +7,6 @@ from payments.services.creation import (
     payment_create_topup,
 )
 from payments.services.processing import (
-    Outcome,
     payment_fail,
     payment_process,
     payment_reconcile_stuck,
@@ -15,10 +14,14 @@ from payments.services.processing import (
     payment_succeed,
     wallet_topup_by_card,
 )
-from payments.services.refunds import payment_refund, payment_refund_order
+from payments.services.refunds import (
+    payment_refund,
+    refund_order,
+    refund_reconcile_stuck,
+    refund_send,
+)
 
 __all__ = [
-    "Outcome",
     "checkout_create",
     "payment_create_for_checkout",
     "payment_create_for_order",
@@ -27,8 +30,10 @@ __all__ = [
     "payment_process",
     "payment_reconcile_stuck",
     "payment_refund",
-    "payment_refund_order",
     "payment_retry",
     "payment_succeed",
+    "refund_order",
+    "refund_reconcile_stuck",
+    "refund_send",
     "wallet_topup_by_card",
 ]

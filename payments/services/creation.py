@@ -9,7 +9,8 @@ from payments.errors import PaymentErrorCode
 from payments.gateways import get_gateway
 from payments.locks import checkout_qs_for_update
 from payments.models import Checkout, Payment
-from payments.services.enqueue import enqueue_on_commit
+from payments.services.enqueue import PROCESS_PAYMENT, enqueue_on_commit
+from payments.state import checkout_set_status
 
 PAID_STATUSES = (Order.Status.PAID, Order.Status.FULFILLED, Order.Status.REFUNDED)
 
@@ -39,9 +40,7 @@ def _create(**fields) -> Payment:
 
 
 def _enqueue(payment: Payment) -> None:
-    from payments.tasks import process_payment_task
-
-    enqueue_on_commit(process_payment_task, str(payment.pk))
+    enqueue_on_commit(PROCESS_PAYMENT, str(payment.pk))
 
 
 @transaction.atomic
@@ -104,8 +103,7 @@ def payment_create_for_checkout(
         currency=checkout.currency,
         card_token=card_token,
     )
-    checkout.status = Checkout.Status.PROCESSING
-    checkout.save(update_fields=["status", "updated_at"])
+    checkout_set_status(checkout, Checkout.Status.PROCESSING)
     _enqueue(payment)
     return payment
 

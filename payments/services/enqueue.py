@@ -1,21 +1,29 @@
+"""Tasks are sent by name, so services never import the tasks module (which
+imports the services): the task entry points and the services stay one-way."""
+
 import logging
 
+from celery import current_app
 from django.db import transaction
 
 logger = logging.getLogger("kassa.payments")
 
+PROCESS_PAYMENT = "payments.tasks.process_payment_task"
+SEND_REFUND = "payments.tasks.refund_send_task"
+REFUND_LATE_CAPTURE = "payments.tasks.refund_payment_task"
 
-def enqueue_on_commit(task, *args) -> None:
-    """Send `task` once the surrounding transaction commits.
+
+def enqueue_on_commit(task_name: str, *args, countdown: float | None = None) -> None:
+    """Send the task once the surrounding transaction commits.
 
     A broker that is down must not turn a committed payment into an error:
-    the payment stays PENDING and the reconciler enqueues it later.
+    the payment (or refund) stays PENDING and the reconciler enqueues it later.
     """
 
     def send():
         try:
-            task.delay(*args)
+            current_app.tasks[task_name].apply_async(args, countdown=countdown)
         except Exception:  # the reconciler is the safety net, see docstring
-            logger.warning("enqueue_failed task=%s args=%s", task.name, args, exc_info=True)
+            logger.warning("enqueue_failed task=%s args=%s", task_name, args, exc_info=True)
 
     transaction.on_commit(send)

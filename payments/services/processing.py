@@ -12,7 +12,6 @@ report the same success, and only the first changes anything.
 import contextlib
 import logging
 from datetime import timedelta
-from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
@@ -21,30 +20,19 @@ from django.utils import timezone
 from core.exceptions import ApplicationError
 from orders.models import Order
 from orders.services import order_cancel, order_mark_paid
+from payments.errors import PaymentErrorCode
 from payments.gateways import TransientGatewayError, get_gateway
 from payments.locks import checkout_qs_for_update, payment_qs_for_update
-from payments.models import Checkout, Payment, PaymentAttempt
+from payments.models import Checkout, Outcome, Payment, PaymentAttempt
 from payments.services.creation import payment_create_topup
-from payments.services.enqueue import enqueue_on_commit
-from wallets.locks import wallet_qs_for_update
+from payments.services.enqueue import PROCESS_PAYMENT, REFUND_LATE_CAPTURE, enqueue_on_commit
+from payments.state import checkout_set_status, payment_set_status
+from wallets.locks import wallets_lock
 from wallets.models import Transfer, Wallet
-from wallets.services import (
-    system_wallet,
-    transfer,
-    wallet_deposit,
-    wallet_get_or_create_many,
-)
+from wallets.services import system_wallet, transfer_locked, wallet_get_or_create_many
 
 logger = logging.getLogger("kassa.payments")
 S = Payment.Status
-
-
-class Outcome(StrEnum):
-    SUCCEEDED = "succeeded"
-    DECLINED = "declined"
-    TRANSIENT = "transient_error"
-    PENDING = "pending"
-    SKIPPED = "skipped"
 
 
 def _log(payment_id, attempt, outcome, **extra) -> None:
@@ -54,7 +42,7 @@ def _log(payment_id, attempt, outcome, **extra) -> None:
     )
 
 
-def _finish_attempt(attempt_id, outcome: str, *, response=None, error: str = "") -> None:
+def _finish_attempt(attempt_id, outcome: Outcome, *, response=None, error: str = "") -> None:
     if attempt_id is None:
         return
     PaymentAttempt.objects.filter(pk=attempt_id, finished_at__isnull=True).update(
@@ -75,7 +63,7 @@ def _not_payable_reason(payment: Payment) -> str:
 
 
 def payment_process(*, payment_id) -> Outcome:
-    """Run one attempt. Returns its outcome; TRANSIENT means "retry me"."""
+    """Run one attempt. Returns its outcome; TRANSIENT_ERROR means "retry me"."""
     with transaction.atomic():
         payment = payment_qs_for_update().select_related("order").get(pk=payment_id)
         if payment.status in Payment.FINAL:
@@ -83,12 +71,14 @@ def payment_process(*, payment_id) -> Outcome:
             return Outcome.SKIPPED
         number = payment.attempts.count() + 1
         attempt = PaymentAttempt.objects.create(payment=payment, number=number)
-        payment.status = S.PROCESSING
-        payment.save(update_fields=["status", "updated_at"])
+        payment_set_status(payment, S.PROCESSING)
 
     if reason := _not_payable_reason(payment):
         payment_fail(
-            payment_id=payment_id, code="not_payable", message=reason, attempt_id=attempt.pk
+            payment_id=payment_id,
+            code=PaymentErrorCode.NOT_PAYABLE,
+            message=reason,
+            attempt_id=attempt.pk,
         )
         return Outcome.DECLINED
     if payment.method == Payment.Method.WALLET:
@@ -97,31 +87,30 @@ def payment_process(*, payment_id) -> Outcome:
     try:
         result = get_gateway().charge(payment=payment, attempt=number)
     except TransientGatewayError as exc:
-        _finish_attempt(attempt.pk, PaymentAttempt.Outcome.TRANSIENT_ERROR, error=str(exc))
-        _log(payment_id, number, Outcome.TRANSIENT, error=repr(str(exc)))
-        return Outcome.TRANSIENT
+        _finish_attempt(attempt.pk, Outcome.TRANSIENT_ERROR, error=str(exc))
+        _log(payment_id, number, Outcome.TRANSIENT_ERROR, error=repr(str(exc)))
+        return Outcome.TRANSIENT_ERROR
 
     _log(payment_id, number, result.outcome, reference=result.reference or "-")
-    if result.outcome == "succeeded":
+    if result.outcome == Outcome.SUCCEEDED:
         payment_succeed(
             payment_id=payment_id,
             reference=result.reference,
             attempt_id=attempt.pk,
             response=result.summary,
         )
-        return Outcome.SUCCEEDED
-    if result.outcome == "declined":
+    elif result.outcome == Outcome.DECLINED:
         payment_fail(
             payment_id=payment_id,
-            code="card_declined",
+            code=PaymentErrorCode.CARD_DECLINED,
             message=result.message,
             attempt_id=attempt.pk,
             response=result.summary,
         )
-        return Outcome.DECLINED
-    Payment.objects.filter(pk=payment_id).update(gateway_reference=result.reference)
-    _finish_attempt(attempt.pk, PaymentAttempt.Outcome.PENDING, response=result.summary)
-    return Outcome.PENDING
+    else:
+        Payment.objects.filter(pk=payment_id).update(gateway_reference=result.reference)
+        _finish_attempt(attempt.pk, Outcome.PENDING, response=result.summary)
+    return result.outcome
 
 
 def _pay_from_wallet(payment: Payment, attempt: PaymentAttempt) -> Outcome:
@@ -144,37 +133,60 @@ def payment_succeed(
 ) -> Payment:
     """Record a captured payment and deliver what it paid for. Idempotent.
 
-    If the order was cancelled before the money arrived (its reservation
-    expired), the payment is still recorded as captured and a full refund is
-    sent back to the card.
+    A capture that arrives after what it paid for has moved on (the payment had
+    already failed, the order was cancelled when its reservation expired, the
+    checkout was paid another way) is a late capture: it is recorded as
+    captured, nothing is settled, and the whole amount is refunded to the card.
     """
-    payment = Payment.objects.select_related("order", "checkout").get(pk=payment_id)
-    order_result = None
-    if payment.purpose == Payment.Purpose.ORDER:
-        order_result = order_mark_paid(order=payment.order)
+    payment = Payment.objects.select_related("order", "checkout__merchant", "payer").get(
+        pk=payment_id
+    )
+    order = None
+    if payment.purpose == Payment.Purpose.ORDER and payment.status != S.FAILED:
+        order = order_mark_paid(order=payment.order)  # locks wallets, stock, order
     wallets = _lock_settlement_wallets(payment)
     checkout = None
     if payment.purpose == Payment.Purpose.CHECKOUT:
         checkout = checkout_qs_for_update().get(pk=payment.checkout_id)
     payment = payment_qs_for_update().get(pk=payment_id)
-    _finish_attempt(attempt_id, PaymentAttempt.Outcome.SUCCEEDED, response=response)
+    _finish_attempt(attempt_id, Outcome.SUCCEEDED, response=response)
     if payment.status in Payment.CAPTURED:
         return payment
-    _settle(payment, wallets, checkout)
-    payment.status = S.SUCCEEDED
-    payment.gateway_reference = reference or payment.gateway_reference
-    payment.failure_code = payment.failure_message = ""
-    payment.last_event_at = max(filter(None, [payment.last_event_at, event_at]), default=None)
-    payment.save()
-    if order_result is not None and order_result.status != Order.Status.PAID:
-        from payments.tasks import refund_payment_task
-
-        enqueue_on_commit(refund_payment_task, str(payment.pk), "order cancelled before payment")
+    late_reason = _late_capture_reason(payment, order, checkout)
+    if not late_reason:
+        _settle(payment, wallets, checkout)
+    payment_set_status(
+        payment,
+        S.SUCCEEDED,
+        late_capture=bool(late_reason),
+        gateway_reference=reference or payment.gateway_reference,
+        failure_code="",
+        failure_message="",
+        last_event_at=max(filter(None, [payment.last_event_at, event_at]), default=None),
+    )
+    if late_reason:
+        logger.warning("payment_late_capture payment_id=%s reason=%r", payment.pk, late_reason)
+        enqueue_on_commit(REFUND_LATE_CAPTURE, str(payment.pk), late_reason)
     return payment
 
 
+def _late_capture_reason(payment: Payment, order: Order | None, checkout) -> str:
+    """Why this capture pays for nothing any more ("" when it settles normally).
+    Reads rows locked by the caller."""
+    if payment.status == S.FAILED:
+        return "captured after the payment had failed"
+    if order is not None and order.status != Order.Status.PAID:
+        return f"captured after the order was {order.status.lower()}"
+    if checkout is not None and checkout.status != Checkout.Status.PROCESSING:
+        return "captured after the checkout stopped waiting for it"
+    return ""
+
+
 def _lock_settlement_wallets(payment: Payment) -> dict:
-    """Wallets the settlement moves money between, locked in pk order (wallets first)."""
+    """Wallets the settlement moves money between, locked in pk order (wallets first).
+
+    Locked whether or not the capture turns out to be late, because that is only
+    known under the payment's lock, which comes after the wallets."""
     if payment.purpose == Payment.Purpose.ORDER:
         return {}  # order_mark_paid has done the order's ledger work
     if payment.method == Payment.Method.WALLET:
@@ -183,29 +195,28 @@ def _lock_settlement_wallets(payment: Payment) -> dict:
         ]
     else:
         source = system_wallet(name=Wallet.System.CARD_FUNDING, currency=payment.currency)
-    wallets = [source]
-    if payment.purpose == Payment.Purpose.CHECKOUT:
-        merchant = payment.checkout.merchant
-        wallets.append(
-            wallet_get_or_create_many(users=[merchant], currency=payment.currency)[merchant.pk]
-        )
-    locked = {w.pk: w for w in wallet_qs_for_update().filter(pk__in=[w.pk for w in wallets])}
-    return {"source": locked[source.pk], "target": locked[wallets[-1].pk]}
+    receiver = (
+        payment.checkout.merchant if payment.purpose == Payment.Purpose.CHECKOUT else payment.payer
+    )
+    target = wallet_get_or_create_many(users=[receiver], currency=payment.currency)[receiver.pk]
+    locked = wallets_lock([source, target])
+    return {"source": locked[source.pk], "target": locked[target.pk]}
 
 
 def _settle(payment: Payment, wallets: dict, checkout: Checkout | None) -> None:
     reference = f"payment:{payment.pk}"
     if payment.purpose == Payment.Purpose.TOPUP:
-        wallet_deposit(
-            user=payment.payer,
+        transfer_locked(
+            source=wallets["source"],
+            target=wallets["target"],
             amount=payment.amount,
-            currency=payment.currency,
-            funding=Wallet.System.CARD_FUNDING,
+            kind=Transfer.Kind.DEPOSIT,
             reference=reference,
             description=payment.description or "Card top-up",
+            created_by=payment.payer,
         )
     elif payment.purpose == Payment.Purpose.CHECKOUT:
-        transfer(
+        transfer_locked(
             source=wallets["source"],
             target=wallets["target"],
             amount=payment.amount,
@@ -214,8 +225,7 @@ def _settle(payment: Payment, wallets: dict, checkout: Checkout | None) -> None:
             description=checkout.description,
             created_by=payment.payer,
         )
-        checkout.status = Checkout.Status.COMPLETED
-        checkout.save(update_fields=["status", "updated_at"])
+        checkout_set_status(checkout, Checkout.Status.COMPLETED)
 
 
 @transaction.atomic
@@ -227,9 +237,7 @@ def payment_fail(
     captured is never moved back."""
     payment = Payment.objects.select_related("order").get(pk=payment_id)
     if payment.status in Payment.CAPTURED:
-        _finish_attempt(
-            attempt_id, PaymentAttempt.Outcome.DECLINED, response=response, error=message
-        )
+        _finish_attempt(attempt_id, Outcome.DECLINED, response=response, error=message)
         return payment
     if payment.purpose == Payment.Purpose.ORDER:
         # Already paid by another path: the captured-payment check below keeps it.
@@ -239,17 +247,18 @@ def payment_fail(
     if payment.purpose == Payment.Purpose.CHECKOUT:
         checkout = checkout_qs_for_update().get(pk=payment.checkout_id)
     payment = payment_qs_for_update().get(pk=payment_id)
-    _finish_attempt(attempt_id, PaymentAttempt.Outcome.DECLINED, response=response, error=message)
+    _finish_attempt(attempt_id, Outcome.DECLINED, response=response, error=message)
     if payment.status in Payment.FINAL:
         return payment
-    if checkout is not None and checkout.status != Checkout.Status.COMPLETED:
-        checkout.status = Checkout.Status.FAILED
-        checkout.save(update_fields=["status", "updated_at"])
-    payment.status = S.FAILED
-    payment.failure_code = code[:40]
-    payment.failure_message = message[:255]
-    payment.last_event_at = max(filter(None, [payment.last_event_at, event_at]), default=None)
-    payment.save()
+    if checkout is not None and checkout.status == Checkout.Status.PROCESSING:
+        checkout_set_status(checkout, Checkout.Status.FAILED)
+    payment_set_status(
+        payment,
+        S.FAILED,
+        failure_code=code[:40],
+        failure_message=message[:255],
+        last_event_at=max(filter(None, [payment.last_event_at, event_at]), default=None),
+    )
     _log(payment_id, "-", "failed", code=code)
     return payment
 
@@ -257,8 +266,6 @@ def payment_fail(
 def payment_reconcile_stuck(*, now=None) -> int:
     """Re-enqueue payments left PENDING or PROCESSING too long (a crash between
     commit and enqueue, a lost worker, a broker that was down). Returns how many."""
-    from payments.tasks import process_payment_task
-
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.PAYMENT_STUCK_AFTER_SECONDS)
     stuck = list(
@@ -270,46 +277,37 @@ def payment_reconcile_stuck(*, now=None) -> int:
         with transaction.atomic():
             # Touching updated_at keeps the next run from sending it again at once.
             Payment.objects.filter(pk=payment_id).update(updated_at=now)
-            enqueue_on_commit(process_payment_task, str(payment_id))
+            enqueue_on_commit(PROCESS_PAYMENT, str(payment_id))
     if stuck:
         logger.warning("payments_reconciled count=%s", len(stuck))
     return len(stuck)
+
+
+def _not_retryable(message: str) -> ApplicationError:
+    return ApplicationError(message, code=PaymentErrorCode.NOT_RETRYABLE, status=409)
 
 
 @transaction.atomic
 def payment_retry(*, payment: Payment) -> Payment:
     """Staff's "retry now" for a payment whose retries ran out, while what it pays
     for can still be paid (a checkout; an order still waiting). Raises otherwise."""
-    from payments.tasks import process_payment_task
-
     checkout = None
     if payment.purpose == Payment.Purpose.CHECKOUT:
         checkout = checkout_qs_for_update().get(pk=payment.checkout_id)
     payment = payment_qs_for_update().select_related("order").get(pk=payment.pk)
-    if payment.status != S.FAILED or payment.failure_code != "retries_exhausted":
-        raise ApplicationError(
-            "Only payments whose retries ran out can be retried.", code="not_retryable", status=409
-        )
+    if payment.status != S.FAILED or payment.failure_code != PaymentErrorCode.RETRIES_EXHAUSTED:
+        raise _not_retryable("Only payments whose retries ran out can be retried.")
     if (
         payment.purpose == Payment.Purpose.ORDER
         and payment.order.status != Order.Status.PAYMENT_PENDING
     ):
-        raise ApplicationError(
-            f"The order is {payment.order.status}; it can no longer be paid.",
-            code="not_retryable",
-            status=409,
-        )
+        raise _not_retryable(f"The order is {payment.order.status}; it can no longer be paid.")
     if checkout is not None:
         if checkout.status != Checkout.Status.FAILED:
-            raise ApplicationError(
-                "The checkout is no longer waiting.", code="not_retryable", status=409
-            )
-        checkout.status = Checkout.Status.PROCESSING
-        checkout.save(update_fields=["status", "updated_at"])
-    payment.status = S.PENDING
-    payment.failure_code = payment.failure_message = ""
-    payment.save()
-    enqueue_on_commit(process_payment_task, str(payment.pk))
+            raise _not_retryable("The checkout is no longer waiting.")
+        checkout_set_status(checkout, Checkout.Status.PROCESSING)
+    payment_set_status(payment, S.PENDING, failure_code="", failure_message="")
+    enqueue_on_commit(PROCESS_PAYMENT, str(payment.pk))
     return payment
 
 
@@ -319,8 +317,6 @@ def wallet_topup_by_card(
     """Charge the card now (one attempt, in the request) and credit the wallet on
     success. A transient error schedules the usual retries; the same request_key
     resumes the same payment instead of charging again."""
-    from payments.tasks import process_payment_task
-
     payment = payment_create_topup(
         payer=user,
         amount=amount,
@@ -331,8 +327,8 @@ def wallet_topup_by_card(
     )
     if payment.status not in Payment.FINAL:
         outcome = payment_process(payment_id=payment.pk)
-        if outcome == Outcome.TRANSIENT:
+        if outcome == Outcome.TRANSIENT_ERROR:
             with transaction.atomic():
-                enqueue_on_commit(process_payment_task, str(payment.pk))
+                enqueue_on_commit(PROCESS_PAYMENT, str(payment.pk))
     payment.refresh_from_db()
     return payment

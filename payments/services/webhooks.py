@@ -10,15 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
-from payments.models import Payment, WebhookEvent
+from payments.errors import PaymentErrorCode
+from payments.locks import payment_qs_for_update
+from payments.models import Payment, PaymentRefund, WebhookEvent
 from payments.services.processing import payment_fail, payment_succeed
+from payments.state import payment_set_status
 
 logger = logging.getLogger("kassa.payments")
 KEPT_HEADERS = ("Stripe-Signature", "Content-Type", "User-Agent", "Content-Length")
-
-
-class WebhookErrorCode:
-    INVALID_SIGNATURE = "invalid_signature"
 
 
 def webhook_receive_stripe(*, payload: bytes, headers) -> WebhookEvent:
@@ -33,7 +32,7 @@ def webhook_receive_stripe(*, payload: bytes, headers) -> WebhookEvent:
         WebhookEvent.objects.create(headers=stored_headers, body=body, error=str(exc)[:2000])
         raise ApplicationError(
             "The webhook signature is missing or invalid.",
-            code=WebhookErrorCode.INVALID_SIGNATURE,
+            code=PaymentErrorCode.INVALID_SIGNATURE,
         ) from exc
     try:
         with transaction.atomic():
@@ -106,7 +105,10 @@ def _apply(event) -> str:
     elif kind == "payment_intent.payment_failed":
         message = (obj.get("last_payment_error") or {}).get("message") or "declined"
         payment_fail(
-            payment_id=payment.pk, code="card_declined", message=message, event_at=event_at
+            payment_id=payment.pk,
+            code=PaymentErrorCode.CARD_DECLINED,
+            message=message,
+            event_at=event_at,
         )
     else:
         return _apply_refund_notice(payment, obj, event_at)
@@ -114,16 +116,20 @@ def _apply(event) -> str:
 
 
 def _apply_refund_notice(payment: Payment, charge, event_at) -> str:
-    refunded = charge["amount_refunded"]
-    if refunded <= payment.refunded_amount:
-        return "refund already recorded"
+    refunded = min(charge["amount_refunded"], payment.amount)
+    payment = payment_qs_for_update().get(pk=payment.pk)
+    in_flight = payment.refunds.filter(status=PaymentRefund.Status.PENDING).count()
+    if refunded <= payment.refunded_amount or in_flight:
+        # Kassa's own refund: recorded already, or recorded by its phase 3 soon.
+        return "refund already recorded or in progress"
     # A refund made outside Kassa (say in Stripe's dashboard): the payment
     # records it; the ledger reversal is for staff to decide (see README).
-    Payment.objects.filter(pk=payment.pk).update(
-        refunded_amount=min(refunded, payment.amount),
-        status=Payment.Status.REFUNDED
-        if refunded >= payment.amount
+    payment_set_status(
+        payment,
+        Payment.Status.REFUNDED
+        if refunded == payment.amount
         else Payment.Status.PARTIALLY_REFUNDED,
+        refunded_amount=refunded,
         last_event_at=event_at,
     )
     return "refund made outside Kassa recorded on the payment only"

@@ -35,10 +35,10 @@ def test_real_worker_pays_a_flaky_card_order_after_three_attempts(worker_queue):
     product = ProductFactory(price=1500, stock=3)
     order = card_order(buyer, product)
 
-    def publish(payment_id):
-        sender.send_task(process_payment_task.name, args=[payment_id], queue=worker_queue)
+    def publish(args, countdown=None):
+        sender.send_task(process_payment_task.name, args=args, queue=worker_queue)
 
-    with mock.patch.object(process_payment_task, "delay", publish):
+    with mock.patch.object(process_payment_task, "apply_async", publish):
         payment = payment_create_for_order(order=order, payer=buyer, card_token="tok_flaky")
 
     deadline = time.monotonic() + 60

@@ -66,7 +66,7 @@ def test_a_database_lost_mid_checkout_leaves_no_partial_write(customer):
     transfers = Transfer.objects.count()
 
     # The connection dies after the order rows were written, before the money moved.
-    with mock.patch("orders.services.stock_apply", side_effect=_database_error(None)):
+    with mock.patch("orders.services.settlement.stock_apply", side_effect=_database_error(None)):
         response = _checkout(client_for(customer), product)
 
     assert response.status_code == 503

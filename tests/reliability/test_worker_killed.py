@@ -54,7 +54,7 @@ def test_a_worker_killed_after_the_charge_does_not_charge_twice():
     product = ProductFactory(price=2000, stock=3)
     order = card_order(buyer, product)
     workers = []
-    with mock.patch.object(process_payment_task, "delay"):  # sent below, by hand
+    with mock.patch.object(process_payment_task, "apply_async"):  # sent below, by hand
         payment = payment_create_for_order(order=order, payer=buyer, card_token="tok_visa")
     # Hold the order row, so the worker charges the card and then waits in
     # phase 3, where it is killed with the charge made and nothing recorded.

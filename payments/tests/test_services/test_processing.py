@@ -156,7 +156,7 @@ def test_no_database_transaction_is_open_during_the_gateway_call(buyer, product)
         return real(self, **kwargs)
 
     order = card_order(buyer, product)
-    with mock.patch("payments.tasks.process_payment_task.delay"):
+    with mock.patch("payments.tasks.process_payment_task.apply_async"):
         payment = payment_create_for_order(order=order, payer=buyer, card_token="tok_visa")
     with mock.patch.object(gateways.SimulatedGateway, "charge", spy):
         payment_process(payment_id=payment.pk)
@@ -186,13 +186,13 @@ def test_reconciler_reenqueues_only_payments_stuck_too_long(
     Payment.objects.filter(pk=stuck.pk).update(updated_at=timezone.now() - timedelta(minutes=5))
 
     with (
-        mock.patch("payments.tasks.process_payment_task.delay") as delay,
+        mock.patch("payments.tasks.process_payment_task.apply_async") as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
         count = payment_reconcile_stuck()
 
     assert count == 1
-    delay.assert_called_once_with(str(stuck.pk))
+    send.assert_called_once_with((str(stuck.pk),), countdown=None)
 
 
 def test_reconciler_runs_every_minute_on_beat(settings):
@@ -209,7 +209,8 @@ def test_broker_down_leaves_the_payment_pending_for_the_reconciler(
     order = card_order(buyer, product)
     with (
         mock.patch(
-            "payments.tasks.process_payment_task.delay", side_effect=ConnectionError("broker down")
+            "payments.tasks.process_payment_task.apply_async",
+            side_effect=ConnectionError("broker down"),
         ),
         django_capture_on_commit_callbacks(execute=True),
     ):

@@ -1,0 +1,26 @@
+"""Every write to an order. Lock order, as everywhere: wallets → stock → orders.
+
+checkout: placing an order; settlement: the money and stock an order moves once
+placed (card capture, refunds); lifecycle: cancel, expiry, fulfilment.
+"""
+
+from orders.services.checkout import MAX_QUANTITY, order_place
+from orders.services.lifecycle import (
+    order_cancel,
+    order_fulfill,
+    order_release_expired,
+    order_transition,
+)
+from orders.services.settlement import order_mark_paid, order_record_refund, order_refund
+
+__all__ = [
+    "MAX_QUANTITY",
+    "order_cancel",
+    "order_fulfill",
+    "order_mark_paid",
+    "order_place",
+    "order_record_refund",
+    "order_refund",
+    "order_release_expired",
+    "order_transition",
+]

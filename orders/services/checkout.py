@@ -1,0 +1,182 @@
+"""Placing an order: one transaction that checks the cart, takes the locks in
+the global order and writes the order, its stock moves and, for a wallet order,
+the payment to the merchants."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.models import Product
+from catalog.services import StockMove, stock_lock
+from core.exceptions import ApplicationError
+from orders.errors import OrderErrorCode
+from orders.models import Order, OrderEvent, OrderItem
+from orders.services.settlement import move_order_stock, order_wallets, transfer_per_merchant
+from orders.state import order_initial_status
+from wallets.errors import WalletErrorCode
+from wallets.locks import wallets_lock
+from wallets.models import Transfer
+
+MAX_QUANTITY = 100
+S = Order.Status
+
+
+def _merge_lines(items: list[dict]) -> dict:
+    quantities: dict = {}
+    for line in items:
+        quantities[line["product_id"]] = quantities.get(line["product_id"], 0) + line["quantity"]
+    too_many = [str(pid) for pid, units in quantities.items() if units > MAX_QUANTITY]
+    if too_many:
+        raise ApplicationError(
+            f"At most {MAX_QUANTITY} units of a product per order.",
+            code=OrderErrorCode.INVALID,
+            extra={"errors": {"items": [f"Quantity above {MAX_QUANTITY} for {too_many}."]}},
+        )
+    return quantities
+
+
+def _load_products(*, buyer: User, quantities: dict) -> dict:
+    products = {
+        p.pk: p
+        for p in Product.objects.filter(
+            pk__in=quantities, is_active=True, deleted_at__isnull=True
+        ).select_related("merchant")
+    }
+    missing = [str(pid) for pid in quantities if pid not in products]
+    if missing:
+        raise ApplicationError(
+            f"These products do not exist or are no longer sold: {', '.join(missing)}.",
+            code=OrderErrorCode.PRODUCT_UNAVAILABLE,
+            extra={"product_ids": missing},
+        )
+    if len({p.currency for p in products.values()}) > 1:
+        raise ApplicationError(
+            "All products of an order must share one currency.",
+            code=OrderErrorCode.MIXED_CURRENCY,
+            status=422,
+        )
+    own = [str(p.pk) for p in products.values() if p.merchant_id == buyer.pk]
+    if own:
+        raise ApplicationError(
+            "Merchants cannot buy their own products.",
+            code=OrderErrorCode.OWN_PRODUCT,
+            status=422,
+            extra={"product_ids": own},
+        )
+    return products
+
+
+def _lock_stock_for_sale(quantities: dict) -> dict:
+    """Lock the stock rows and re-check, under the lock, that every product is still
+    sold: one deactivated or deleted since the cart was read fails the checkout."""
+    locked = stock_lock(product_ids=quantities)
+    gone = [str(pid) for pid, stock in locked.items() if not stock.product.is_purchasable]
+    if gone:
+        raise ApplicationError(
+            f"These products are no longer sold: {', '.join(gone)}.",
+            code=OrderErrorCode.PRODUCT_UNAVAILABLE,
+            extra={"product_ids": gone},
+        )
+    return locked
+
+
+def order_place(*, buyer: User, items: list[dict], payment_method: str) -> Order:
+    """Check out a cart in one transaction.
+
+    WALLET: pays at once (order PAID). CARD: reserves the stock until
+    RESERVATION_TTL_SECONDS (order PAYMENT_PENDING). Raises, writing nothing:
+    product_unavailable (400), mixed_currency / own_product (422),
+    insufficient_funds / insufficient_stock (409).
+    """
+    quantities = _merge_lines(items)
+    products = _load_products(buyer=buyer, quantities=quantities)
+    currency = next(iter(products.values())).currency
+    order = Order(buyer=buyer, payment_method=payment_method, currency=currency)
+    lines = [
+        OrderItem(
+            order=order,
+            product_id=pid,
+            merchant=products[pid].merchant,
+            name=products[pid].name,
+            unit_price=products[pid].price,
+            quantity=units,
+        )
+        for pid, units in quantities.items()
+    ]
+    order.total = sum(line.subtotal for line in lines)
+    names = {pid: p.name for pid, p in products.items()}
+    if payment_method == Order.PaymentMethod.WALLET:
+        return _place_wallet_order(order, lines, quantities, names)
+    return _place_card_order(order, lines, quantities, names)
+
+
+def _insert_order(order: Order, lines: list[OrderItem], path: list[str]) -> None:
+    events = order_initial_status(order, path, order.buyer)
+    order.save(force_insert=True)
+    OrderItem.objects.bulk_create(lines)
+    OrderEvent.objects.bulk_create(events)
+
+
+@transaction.atomic
+def _place_wallet_order(order, lines, quantities, names) -> Order:
+    wallets = order_wallets(order, lines, with_buyer=True)
+    buyer_wallet = wallets[order.buyer.pk]
+    # Rows nobody else can touch yet go first, so the contended wallet and
+    # stock rows are held for as short a time as possible.
+    _insert_order(order, lines, [S.CREATED, S.PAYMENT_PENDING, S.PAID])
+
+    locked = wallets_lock(wallets.values())
+    if locked[buyer_wallet.pk].balance < order.total:
+        raise ApplicationError(
+            "Insufficient funds.",
+            code=WalletErrorCode.INSUFFICIENT_FUNDS,
+            status=409,
+            extra={"balance": locked[buyer_wallet.pk].balance, "total": order.total},
+        )
+    move_order_stock(
+        order, _lock_stock_for_sale(quantities), quantities, StockMove.SELL, order.buyer, names
+    )
+    transfer_per_merchant(
+        order,
+        lines,
+        counterpart=locked[buyer_wallet.pk],
+        merchant_wallets={pk: locked[w.pk] for pk, w in wallets.items()},
+        kind=Transfer.Kind.PURCHASE,
+        to_merchants=True,
+        actor=order.buyer,
+    )
+    return order
+
+
+def _check_reservation_cap(buyer: User) -> None:
+    """One account may not hoard stock with unpaid card orders.
+
+    The buyer's row is locked first, so two card checkouts of one buyer count in
+    turn. Card checkouts lock no wallets, and nothing else locks user rows while
+    holding other locks, so this comes before the global order without deadlock.
+    """
+    User.objects.select_for_update().filter(pk=buyer.pk).first()
+    open_reservations = Order.objects.filter(
+        buyer=buyer, status=S.PAYMENT_PENDING, payment_method=Order.PaymentMethod.CARD
+    ).count()
+    if open_reservations >= settings.MAX_OPEN_RESERVATIONS:
+        raise ApplicationError(
+            f"You already hold {open_reservations} unpaid card orders; pay or cancel one first.",
+            code=OrderErrorCode.TOO_MANY_RESERVATIONS,
+            status=429,
+            extra={"limit": settings.MAX_OPEN_RESERVATIONS},
+        )
+
+
+@transaction.atomic
+def _place_card_order(order, lines, quantities, names) -> Order:
+    _check_reservation_cap(order.buyer)
+    order.reserved_until = timezone.now() + timedelta(seconds=settings.RESERVATION_TTL_SECONDS)
+    _insert_order(order, lines, [S.CREATED, S.PAYMENT_PENDING])
+    move_order_stock(
+        order, _lock_stock_for_sale(quantities), quantities, StockMove.RESERVE, order.buyer, names
+    )
+    return order

@@ -1,0 +1,70 @@
+"""An order's life after checkout that moves no money: cancel (by the buyer, by
+a failed payment, by an expired reservation) and fulfilment."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.services import StockMove, stock_lock
+from orders.locks import order_qs_for_update
+from orders.models import Order
+from orders.services.settlement import line_quantities, move_order_stock
+from orders.state import can_transition, invalid_transition, order_set_status
+
+S = Order.Status
+
+
+@transaction.atomic
+def order_transition(*, order: Order, to: str, actor: User | None, reason: str = "") -> Order:
+    """Lock the order and move it to `to`; invalid_transition (409) if the table forbids it."""
+    locked = order_qs_for_update().get(pk=order.pk)
+    return order_set_status(locked, to, actor=actor, reason=reason)
+
+
+def _cancel(
+    order: Order, *, actor: User | None, reason: str, expired_before=None
+) -> tuple[Order, bool]:
+    """Returns the order and whether this call cancelled it."""
+    items = list(order.items.all())
+    locked_stock = stock_lock(product_ids=[item.product_id for item in items])
+    order = order_qs_for_update().get(pk=order.pk)
+    if order.status == S.CANCELLED:
+        return order, False
+    if expired_before is not None and (
+        order.status != S.PAYMENT_PENDING or order.reserved_until >= expired_before
+    ):
+        return order, False  # paid meanwhile: the expiry lost the race
+    if not can_transition(order.status, S.CANCELLED):
+        raise invalid_transition(order, S.CANCELLED)
+    if order.payment_method == Order.PaymentMethod.CARD and order.status == S.PAYMENT_PENDING:
+        move_order_stock(order, locked_stock, line_quantities(items), StockMove.RELEASE, actor)
+    return order_set_status(order, S.CANCELLED, actor=actor, reason=reason), True
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor: User | None, reason: str = "") -> Order:
+    """Cancel an unpaid order and release its reserved stock. Idempotent;
+    invalid_transition (409) once the order is paid."""
+    return _cancel(order, actor=actor, reason=reason or "cancelled")[0]
+
+
+def order_release_expired(*, now=None, batch_size: int = 500) -> int:
+    """Cancel card orders whose reservation has run out; returns how many.
+
+    Each order is handled in its own transaction under its locks, so a payment
+    settling at the same moment either wins (this skips it) or loses.
+    """
+    now = now or timezone.now()
+    expired = Order.objects.filter(status=S.PAYMENT_PENDING, reserved_until__lt=now)
+    released = 0
+    for order in expired.order_by("reserved_until")[:batch_size]:
+        with transaction.atomic():
+            _, cancelled = _cancel(
+                order, actor=None, reason="reservation expired", expired_before=now
+            )
+        released += cancelled
+    return released
+
+
+def order_fulfill(*, order: Order, actor: User) -> Order:
+    return order_transition(order=order, to=S.FULFILLED, actor=actor, reason="fulfilled")

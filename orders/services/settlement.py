@@ -1,0 +1,152 @@
+"""The money and stock an order moves once placed: the card capture that pays
+it, wallet refunds, and card refunds recorded on the order."""
+
+from collections import defaultdict
+
+from django.db import transaction
+
+from accounts.models import User
+from catalog.services import StockMove, stock_apply, stock_lock
+from core.exceptions import ApplicationError
+from orders.errors import OrderErrorCode
+from orders.locks import order_qs_for_update
+from orders.models import Order
+from orders.state import can_transition, invalid_transition, order_set_status
+from wallets.locks import wallets_lock
+from wallets.models import Transfer, Wallet
+from wallets.services import system_wallet, transfer_locked, wallet_get_or_create_many
+
+S = Order.Status
+
+
+def line_quantities(items) -> dict:
+    return {item.product_id: item.quantity for item in items}
+
+
+def order_wallets(order: Order, items, *, with_buyer: bool) -> dict:
+    """{user pk: wallet} for the merchants of these lines (and the buyer)."""
+    users = [item.merchant for item in items] + ([order.buyer] if with_buyer else [])
+    return wallet_get_or_create_many(users=users, currency=order.currency)
+
+
+def move_order_stock(
+    order: Order, locked: dict, quantities: dict, move: StockMove, actor, names=None
+) -> None:
+    stock_apply(
+        locked=locked,
+        quantities=quantities,
+        move=move,
+        actor=actor,
+        reference=f"order:{order.pk}",
+        names=names,
+    )
+
+
+def transfer_per_merchant(
+    order: Order,
+    items,
+    *,
+    counterpart,
+    merchant_wallets: dict,
+    kind: str,
+    to_merchants: bool,
+    actor,
+) -> None:
+    """One ledger transfer per merchant of `items`, for their lines' subtotal: from
+    `counterpart` to the merchant (a sale) or back (a refund). Wallets are locked."""
+    amounts: dict = defaultdict(int)
+    for item in items:
+        amounts[item.merchant_id] += item.subtotal
+    for merchant_id, amount in amounts.items():
+        merchant_wallet = merchant_wallets[merchant_id]
+        source, target = (
+            (counterpart, merchant_wallet) if to_merchants else (merchant_wallet, counterpart)
+        )
+        transfer_locked(
+            source=source,
+            target=target,
+            amount=amount,
+            kind=kind,
+            reference=f"order:{order.pk}",
+            created_by=actor,
+        )
+
+
+@transaction.atomic
+def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> Order:
+    """Settle a card order: reserved units become sold, merchants are credited from
+    the card funding wallet. Idempotent; if the order was cancelled first (say its
+    reservation expired), nothing changes and the returned order says CANCELLED,
+    so the caller knows to give the money back.
+    """
+    items = list(order.items.select_related("merchant"))
+    funding = system_wallet(name=Wallet.System.CARD_FUNDING, currency=order.currency)
+    merchant_wallets = order_wallets(order, items, with_buyer=False)
+    locked_wallets = wallets_lock([funding, *merchant_wallets.values()])
+    locked_stock = stock_lock(product_ids=[item.product_id for item in items])
+    order = order_qs_for_update().get(pk=order.pk)
+    if order.status != S.PAYMENT_PENDING:
+        if order.status in (S.PAID, S.FULFILLED, S.REFUNDED, S.CANCELLED):
+            return order
+        raise invalid_transition(order, S.PAID)
+    move_order_stock(order, locked_stock, line_quantities(items), StockMove.SELL_RESERVED, None)
+    transfer_per_merchant(
+        order,
+        items,
+        counterpart=locked_wallets[funding.pk],
+        merchant_wallets={pk: locked_wallets[w.pk] for pk, w in merchant_wallets.items()},
+        kind=Transfer.Kind.PURCHASE,
+        to_merchants=True,
+        actor=None,
+    )
+    order.reserved_until = None
+    return order_set_status(order, S.PAID, actor=None, reason=reason)
+
+
+@transaction.atomic
+def order_refund(*, order: Order, actor: User | None, reason: str = "") -> Order:
+    """Refund a paid wallet order in full: merchants pay the buyer back through the
+    ledger and the units return to stock. invalid_transition (409) unless PAID or
+    FULFILLED; insufficient_funds (409) if a merchant has already withdrawn it."""
+    if order.payment_method != Order.PaymentMethod.WALLET:
+        raise ApplicationError(
+            "Card orders are refunded through the payment gateway (payments app).",
+            code=OrderErrorCode.REFUND_UNAVAILABLE,
+            status=409,
+        )
+    items = list(order.items.select_related("merchant"))
+    wallets = order_wallets(order, items, with_buyer=True)
+    locked_wallets = wallets_lock(wallets.values())
+    locked_stock = stock_lock(product_ids=[item.product_id for item in items])
+    order = order_qs_for_update().get(pk=order.pk)
+    if not can_transition(order.status, S.REFUNDED):
+        raise invalid_transition(order, S.REFUNDED)
+    transfer_per_merchant(
+        order,
+        items,
+        counterpart=locked_wallets[wallets[order.buyer.pk].pk],
+        merchant_wallets={pk: locked_wallets[w.pk] for pk, w in wallets.items()},
+        kind=Transfer.Kind.REFUND,
+        to_merchants=False,
+        actor=actor,
+    )
+    move_order_stock(order, locked_stock, line_quantities(items), StockMove.RETURN, actor)
+    order.refunded_amount = order.total
+    return order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
+
+
+def order_record_refund(*, order: Order, amount: int, actor: User | None, reason: str) -> Order:
+    """Note `amount` given back outside the wallets (to the buyer's card). When the
+    whole total is back, the units return to stock and the order is REFUNDED.
+    Locks stock, then the order; the caller has locked the wallets it moves."""
+    items = list(order.items.all())
+    locked_stock = stock_lock(product_ids=[item.product_id for item in items])
+    order = order_qs_for_update().get(pk=order.pk)
+    if order.status not in (S.PAID, S.FULFILLED):
+        return order
+    order.refunded_amount += amount
+    if order.refunded_amount < order.total:
+        order.save(update_fields=["refunded_amount", "updated_at"])
+        return order
+    move_order_stock(order, locked_stock, line_quantities(items), StockMove.RETURN, actor)
+    return order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded to card")
