@@ -5,7 +5,10 @@ from accounts.tests.factories import AdminFactory, MerchantFactory, UserFactory
 from catalog.tests.factories import ProductFactory
 from orders.models import Order
 from orders.tests.factories import place_order
+from payments.models import Payment
+from payments.tests.factories import card_order, pay_order
 from wallets.tests.factories import funded_wallet
+from wallets.verification import ledger_violations
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +74,19 @@ def test_order_detail_page_shows_items_and_events(buyer):
     assert page.status_code == 200
     assert b"Shown item" in page.content
     assert b"PAYMENT_PENDING" in page.content
+
+
+def test_admin_refunds_a_card_order_through_the_gateway(buyer, django_capture_on_commit_callbacks):
+    order = card_order(buyer, ProductFactory(price=2500))
+    pay_order(order, "tok_visa", django_capture_on_commit_callbacks)
+
+    response = _client(AdminFactory()).post(
+        "/admin/orders/order/", {"action": "refund", "_selected_action": [order.pk]}, follow=True
+    )
+
+    order.refresh_from_db()
+    payment = Payment.objects.get(order=order)
+    assert (order.status, order.refunded_amount) == (Order.Status.REFUNDED, 2500)
+    assert (payment.status, payment.refunds.get().status) == ("REFUNDED", "SUCCEEDED")
+    assert f"{order.pk}: refunded".encode() in response.content
+    assert ledger_violations() == []

@@ -3,8 +3,9 @@ imports the services): the task entry points and the services stay one-way."""
 
 import logging
 
-from celery import current_app
 from django.db import transaction
+
+from config.celery import app as celery_app
 
 logger = logging.getLogger("kassa.payments")
 
@@ -22,7 +23,7 @@ def enqueue_on_commit(task_name: str, *args, countdown: float | None = None) -> 
 
     def send():
         try:
-            current_app.tasks[task_name].apply_async(args, countdown=countdown)
+            celery_app.tasks[task_name].apply_async(args, countdown=countdown)
         except Exception:  # the reconciler is the safety net, see docstring
             logger.warning("enqueue_failed task=%s args=%s", task_name, args, exc_info=True)
 

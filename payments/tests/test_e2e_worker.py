@@ -30,7 +30,7 @@ def worker_queue():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_pays_a_flaky_card_order_after_three_attempts(worker_queue):
-    sender = Celery(broker=BROKER)
+    sender = Celery(broker=BROKER, set_as_current=False)
     buyer = UserFactory()
     product = ProductFactory(price=1500, stock=3)
     order = card_order(buyer, product)

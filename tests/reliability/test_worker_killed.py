@@ -49,7 +49,7 @@ def _wait(condition, timeout=60, what="condition"):
 def test_a_worker_killed_after_the_charge_does_not_charge_twice():
     fake = FakeStripe().start()
     queue = f"kassa-kill-{uuid.uuid4().hex[:8]}"
-    sender = Celery(broker=BROKER)
+    sender = Celery(broker=BROKER, set_as_current=False)
     buyer = UserFactory()
     product = ProductFactory(price=2000, stock=3)
     order = card_order(buyer, product)

@@ -78,3 +78,23 @@ def test_a_rolled_back_write_does_not_invalidate(api_client, merchant):
 
     assert response.status_code == 409
     assert not any(call.args[0] == catalog_cache.VERSION_KEY for call in cache_set.call_args_list)
+
+
+def test_a_parameter_value_cannot_pass_itself_off_as_another_query(api_client):
+    ProductFactory(name="Gift card TAG")
+    ProductFactory(name="Licence key")
+    poisoned = api_client.get(f"{LIST}?ordering=price%26q%3DTAG")  # ordering="price&q=TAG"
+
+    searched = api_client.get(f"{LIST}?ordering=price&q=TAG")
+
+    assert poisoned.json()["count"] == 2  # an unknown ordering is ignored
+    assert [p["name"] for p in searched.json()["results"]] == ["Gift card TAG"]
+
+
+@pytest.mark.parametrize("method", ["head", "options"])
+def test_the_public_catalog_answers_head_and_options_like_get(api_client, method):
+    product = ProductFactory()
+
+    for url in (LIST, f"{LIST}/{product.pk}"):
+        response = getattr(api_client, method)(url)
+        assert response.status_code == 200, (url, response.status_code)

@@ -402,3 +402,17 @@ def test_checkout_pay_validation(merchant, buyer):
         client_for(buyer).get("/api/v1/checkouts/00000000-0000-0000-0000-000000000000").status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [("x" * 256, None), (None, "x" * 256), (None, "tab\there"), (None, "clé")],
+)
+def test_a_checkout_key_breaking_the_shared_key_rules_is_400(merchant, header, field):
+    body = {"amount": 1500} | ({"idempotency_key": field} if field is not None else {})
+    extra = {"HTTP_IDEMPOTENCY_KEY": header} if header is not None else {}
+
+    response = client_for(merchant).post("/api/v1/checkouts", body, format="json", **extra)
+
+    assert (response.status_code, response.json()["code"]) == (400, "idempotency_key_invalid")
+    assert not Checkout.objects.exists()

@@ -183,3 +183,58 @@ def test_unknown_event_types_are_stored_and_acknowledged(pending_payment):
     assert response.status_code == 200
     assert WebhookEvent.objects.get().error.startswith("ignored")
     assert Payment.objects.get(pk=pending_payment.pk).status == "PROCESSING"
+
+
+def test_a_late_capture_for_a_checkout_paid_since_is_recorded_and_refunded(
+    django_capture_on_commit_callbacks,
+):
+    from accounts.tests.factories import MerchantFactory
+    from conftest import client_for
+    from wallets.models import Wallet
+
+    merchant, buyer = MerchantFactory(), UserFactory()
+    checkout = client_for(merchant).post(
+        "/api/v1/checkouts", {"amount": 1800}, format="json", HTTP_IDEMPOTENCY_KEY="inv-7"
+    )
+    url = f"/api/v1/checkouts/{checkout.json()['id']}/pay"
+    for token in ("tok_chargeDeclined", "tok_visa"):
+        with django_capture_on_commit_callbacks(execute=True):
+            client_for(buyer).post(
+                url,
+                {"payment_method": "CARD", "card_token": token},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY=token,
+            )
+    failed = Payment.objects.get(card_token="tok_chargeDeclined")
+    assert failed.status == "FAILED"
+    event = _event("payment_intent.succeeded", _intent(failed))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _send(event)
+    redelivered = _send(event)
+
+    assert (response.status_code, redelivered.status_code) == (200, 200)
+    failed.refresh_from_db()
+    assert failed.late_capture
+    assert (failed.status, failed.refunded_amount) == ("REFUNDED", 1800)
+    assert failed.refunds.get().status == "SUCCEEDED"
+    assert Wallet.objects.get(owner=merchant).balance == 1800  # paid once, by the other payment
+    assert ledger_violations() == []
+
+
+def test_a_late_capture_of_a_failed_order_payment_goes_back_to_the_card(
+    django_capture_on_commit_callbacks,
+):
+    order = card_order(UserFactory(), ProductFactory(price=900))
+    payment = pay_order(order, "tok_chargeDeclined", django_capture_on_commit_callbacks)
+    assert (payment.status, order.status) == ("FAILED", Order.Status.CANCELLED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _send(_event("payment_intent.succeeded", _intent(payment)))
+
+    assert response.status_code == 200
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert (payment.status, payment.late_capture) == ("REFUNDED", True)
+    assert order.status == Order.Status.CANCELLED
+    assert ledger_violations() == []
