@@ -1,3 +1,5 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -12,7 +14,14 @@ api_v1 = [
     path("", include("orders.urls")),
     path("", include("payments.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path(
+        "docs/",
+        # Swagger UI's bundle needs inline scripts and styles: only this page.
+        csp_replace({"script-src": [SELF, UNSAFE_INLINE], "style-src": [SELF, UNSAFE_INLINE]})(
+            SpectacularSwaggerView.as_view(url_name="schema")
+        ),
+        name="docs",
+    ),
 ]
 
 urlpatterns = [
@@ -22,6 +31,12 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # The storefront: server-rendered pages over the same services as the API.
+    path("", include("catalog.page_urls")),
+    path("", include("orders.page_urls")),
+    path("", include("wallets.page_urls")),
+    path("", include("accounts.page_urls")),
+    path("", include("payments.page_urls")),
 ]
 
 handler400 = "core.views.bad_request"

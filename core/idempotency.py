@@ -12,9 +12,11 @@ afresh. A key left in progress by a crashed process is taken over after
 IDEMPOTENCY_LOCK_TIMEOUT_SECONDS; one freed by a 5xx, at once.
 """
 
+import contextlib
 import functools
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -26,7 +28,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.exceptions import ApplicationError, is_concurrency_conflict
+from core.exceptions import ApplicationError, error_body, is_concurrency_conflict
 from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -259,3 +261,70 @@ def idempotent(*, required: bool = True, atomic: bool = True):
         )(wrapper)
 
     return decorator
+
+
+# --- server-rendered forms ----------------------------------------------------------
+
+# What a form posts besides its fields: neither changes what the request asks for.
+_FORM_PLUMBING = {"csrfmiddlewaretoken", "form_key"}
+
+
+@dataclass(frozen=True)
+class FormOutcome:
+    status: int
+    body: dict
+    replayed: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+
+def _form_fingerprint(request) -> str:
+    fields = sorted(
+        (name, request.POST.getlist(name)) for name in request.POST if name not in _FORM_PLUMBING
+    )
+    body = json.dumps(fields, separators=(",", ":"))
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _attempt(run, *, atomic: bool) -> FormOutcome:
+    try:
+        # In atomic mode a refusal undoes whatever run() had written.
+        with transaction.atomic() if atomic else contextlib.nullcontext():
+            return FormOutcome(200, run(), replayed=False)
+    except ApplicationError as refused:
+        body = {**error_body(refused.code, refused.message), **refused.extra}
+        return FormOutcome(refused.status, body, replayed=False)
+
+
+def idempotent_form_action(request, *, key: str, run, atomic: bool = True) -> FormOutcome:
+    """The same layer for a page's money-moving form, keyed by the one-time key
+    rendered into the form. The first submit runs `run()`, which returns a
+    JSON-able dict (say {"order_id": ...}); a refusal it raises (ApplicationError)
+    is an answer too. Every later submit of that form (a double click, back and
+    resubmit) gets the stored outcome with replayed=True and runs nothing.
+
+    atomic=False is for actions that call a payment gateway, as for the API.
+    Raises ApplicationError for a malformed, reused or in-use key.
+    """
+    validate_idempotency_key(key)
+    claimed = _claim(
+        user=request.user, key=key, request=request, fingerprint=_form_fingerprint(request)
+    )
+    if isinstance(claimed, Response):
+        return FormOutcome(claimed.status_code, claimed.data, replayed=True)
+    request.idempotency_key = f"idem-{claimed.pk}"
+    try:
+        with transaction.atomic() if atomic else contextlib.nullcontext():
+            outcome = _attempt(run, atomic=atomic)
+            if outcome.status >= 500:
+                raise _Abandon(Response(outcome.body, status=outcome.status))
+            _record(claimed, Response(outcome.body, status=outcome.status))
+    except _Abandon:
+        _release(claimed)  # not an answer: the same form may be sent again
+        return outcome
+    except BaseException:
+        _release(claimed)
+        raise
+    return outcome

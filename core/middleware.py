@@ -26,15 +26,3 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
-
-
-class ContentSecurityPolicyMiddleware:
-    """Sets Content-Security-Policy (Django 5.2 has no built-in CSP)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
-        return response

@@ -55,3 +55,75 @@ class CurrencyField(serializers.CharField):
         if code not in currencies():
             self.fail("unsupported", value=code, allowed=", ".join(currencies()))
         return code
+
+
+# ISO 4217 minor-unit exponents that are not 2.
+_EXPONENTS = {
+    **dict.fromkeys(
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
+    ),
+    **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
+}
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def minor_unit_exponent(currency: str) -> int:
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+def to_minor_units(text: str, currency: str) -> int:
+    """ "25.00" → 2500 (USD), "500" → 500 (JPY). The one way people's amounts enter.
+
+    Raises ValueError with a sentence for people: more decimals than the
+    currency has, a sign, anything but digits and one point, zero, or too much.
+    """
+    exponent = minor_unit_exponent(currency)
+    text = text.strip().replace(",", "")
+    whole, _, fraction = text.partition(".")
+    if not whole.isdigit() or (fraction and not fraction.isdigit()) or "." in fraction:
+        raise ValueError("Enter an amount such as 25.00.")
+    if len(fraction) > exponent:
+        places = f"{exponent} decimal places" if exponent else "no decimals"
+        raise ValueError(f"{currency} amounts have {places}.")
+    amount = int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or 0)
+    if amount <= 0:
+        raise ValueError("Enter an amount above zero.")
+    if amount > MAX_AMOUNT:
+        raise ValueError("That amount is too large.")
+    return amount
+
+
+def to_major_units(amount: int, currency: str) -> str:
+    """2500 → "25.00" (USD): what a form shows back to people."""
+    exponent = minor_unit_exponent(currency)
+    sign = "-" if amount < 0 else ""
+    whole, fraction = divmod(abs(amount), 10**exponent)
+    return f"{sign}{whole:,}" + (f".{fraction:0{exponent}d}" if exponent else "")
+
+
+def format_money(amount: int, currency: str) -> str:
+    """2500, "USD" → "$25.00"; 2500, "CHF" → "25.00 CHF". How pages show money."""
+    text = to_major_units(amount, currency)
+    symbol = _SYMBOLS.get(currency.upper())
+    if symbol is None:
+        return f"{text} {currency.upper()}"
+    return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"

@@ -24,3 +24,8 @@ def checkout_get(*, checkout_id) -> Checkout:
     if checkout is None:
         raise Http404
     return checkout
+
+
+def payment_list_for_order(*, order) -> list[Payment]:
+    """The order's payments, newest first, with their attempts."""
+    return list(order.payments.prefetch_related("attempts").order_by("-created_at"))

@@ -16,3 +16,4 @@ PAYMENT_RETRY_BASE_DELAY = 0
 PAYMENT_GATEWAY = "simulated"
 STRIPE_SECRET_KEY = "sk_test_placeholder"
 STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+AXES_VERBOSE = False

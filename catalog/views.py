@@ -1,0 +1,61 @@
+"""Storefront pages over the catalog selectors (and the API's cache discipline)."""
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from catalog import cache
+from catalog.forms import CatalogFilterForm
+from catalog.selectors import product_list_public
+
+PAGE_SIZE = 12
+
+
+def _product_card(product) -> dict:
+    return {
+        "id": str(product.pk),
+        "name": product.name,
+        "description": product.description,
+        "merchant": product.merchant.full_name or "A Kassa merchant",
+        "price": product.price,
+        "currency": product.currency,
+        "available": product.stock.available,
+    }
+
+
+def _catalog_page(filters: dict, page_number: str) -> dict:
+    paginator = Paginator(product_list_public(filters=filters), PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    return {
+        "products": [_product_card(product) for product in page],
+        "number": page.number,
+        "num_pages": paginator.num_pages,
+        "count": paginator.count,
+    }
+
+
+def product_list(request):
+    form = CatalogFilterForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else {}
+    page_number = request.GET.get("page", "1")[:10]
+    # Cached like the API list: the key carries the catalog version, so any
+    # committed change to a product or its stock shows at once.
+    page = cache.cached(
+        "storefront",
+        {"filters": filters, "page": page_number},
+        lambda: _catalog_page(filters, page_number),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "catalog/product_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "searching": bool(filters)},
+    )
+
+
+def product_detail(request, product_id):
+    product = product_list_public().filter(pk=product_id).first()
+    if product is None:
+        raise Http404("No such product.")
+    return render(request, "catalog/product_detail.html", {"product": _product_card(product)})

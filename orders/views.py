@@ -1,0 +1,177 @@
+"""Storefront pages for the cart, checkout and orders, over the order and
+payment services the API uses."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from core.exceptions import ApplicationError
+from core.pages import page_of, run_form_action
+from orders.cart import cart_add as add_to_cart
+from orders.cart import cart_clear, cart_lines, cart_order_items, cart_set
+from orders.forms import CardPaymentForm, CartAddForm, CartUpdateForm, CheckoutForm
+from orders.models import Order
+from orders.selectors import order_event_list, order_get_visible, order_list_for_buyer
+from orders.services import order_cancel, order_place
+from payments.models import Payment
+from payments.selectors import payment_list_for_order
+from payments.services import payment_create_for_order
+
+LIVE = (Payment.Status.PENDING, Payment.Status.PROCESSING)
+
+
+@login_required
+@require_GET
+def cart(request):
+    lines = cart_lines(request.session)
+    return render(request, "orders/cart.html", _cart_context(lines, CheckoutForm()))
+
+
+def _cart_context(lines, form) -> dict:
+    return {
+        "lines": lines,
+        "total": sum(line.subtotal for line in lines),
+        "currency": lines[0].currency if lines else "",
+        "form": form,
+    }
+
+
+@require_POST
+def cart_add(request):
+    form = CartAddForm(request.POST)
+    if not request.user.is_authenticated:
+        # Back to the product after logging in, not to this POST-only address.
+        back = (
+            reverse("catalog:detail", args=[form.cleaned_data["product_id"]])
+            if form.is_valid()
+            else reverse("catalog:list")
+        )
+        return redirect_to_login(back)
+    if form.is_valid():
+        add_to_cart(request.session, **form.cleaned_data)
+        messages.success(request, "Added to your cart.")
+    else:
+        messages.error(request, "Choose a quantity from 1 to 100.")
+    return redirect("orders:cart")
+
+
+@login_required
+@require_POST
+def cart_update(request):
+    form = CartUpdateForm(request.POST)
+    if form.is_valid():
+        cart_set(request.session, **form.cleaned_data)
+        removed = form.cleaned_data["quantity"] == 0
+        messages.success(request, "Removed from your cart." if removed else "Cart updated.")
+    else:
+        messages.error(request, "Choose a quantity from 0 to 100.")
+    return redirect("orders:cart")
+
+
+@login_required
+@require_POST
+def checkout(request):
+    form = CheckoutForm(request.POST)
+    lines = cart_lines(request.session)
+    if not form.is_valid() or not lines:
+        if not lines:
+            messages.error(request, "Your cart is empty.")
+        return render(request, "orders/cart.html", _cart_context(lines, form), status=400)
+
+    def place() -> dict:
+        order = order_place(
+            buyer=request.user,
+            items=cart_order_items(lines),
+            payment_method=form.cleaned_data["payment_method"],
+        )
+        return {"order_id": str(order.pk), "payment_method": order.payment_method}
+
+    outcome = run_form_action(request, form, place)
+    if outcome is None or not outcome.ok:
+        return redirect("orders:cart")  # the cart is kept, nothing was charged
+    cart_clear(request.session)
+    order_id = outcome.body["order_id"]
+    if outcome.body["payment_method"] == Order.PaymentMethod.CARD:
+        return redirect("orders:pay", order_id=order_id)
+    if not outcome.replayed:
+        messages.success(request, "Thank you: your order is paid.")
+    return redirect("orders:detail", order_id=order_id)
+
+
+@login_required
+def order_list(request):
+    page = page_of(request, order_list_for_buyer(buyer=request.user))
+    return render(request, "orders/order_list.html", {"page": page})
+
+
+def _own_order(request, order_id) -> Order:
+    order = order_get_visible(user=request.user, order_id=order_id)
+    if order.buyer_id != request.user.pk and not request.user.is_admin:
+        raise PermissionDenied
+    return order
+
+
+def _status_context(order: Order) -> dict:
+    payments = payment_list_for_order(order=order)
+    processing = order.status == Order.Status.PAYMENT_PENDING and any(
+        payment.status in LIVE for payment in payments
+    )
+    return {"order": order, "payments": payments, "processing": processing}
+
+
+@login_required
+def order_detail(request, order_id):
+    order = _own_order(request, order_id)
+    context = _status_context(order) | {"events": order_event_list(order=order)}
+    return render(request, "orders/order_detail.html", context)
+
+
+@login_required
+def order_status(request, order_id):
+    """The live part of the order page, polled by htmx while a payment runs."""
+    context = _status_context(_own_order(request, order_id))
+    response = render(request, "orders/_status.html", context)
+    if request.htmx and not context["processing"]:
+        # 286 tells htmx to stop polling; the swap still shows the final state.
+        return HttpResponseStopPolling(response.content)
+    return response
+
+
+@login_required
+@require_POST
+def order_cancel_view(request, order_id):
+    order = _own_order(request, order_id)
+    try:
+        order_cancel(order=order, actor=request.user, reason="cancelled by the buyer")
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "Order cancelled; its items are back in stock.")
+    return redirect("orders:detail", order_id=order.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_pay(request, order_id):
+    order = _own_order(request, order_id)
+    if order.status != Order.Status.PAYMENT_PENDING:
+        messages.info(request, f"This order is {order.get_status_display().lower()}.")
+        return redirect("orders:detail", order_id=order.pk)
+    form = CardPaymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+
+        def pay() -> dict:
+            payment = payment_create_for_order(
+                order=order, payer=request.user, card_token=form.cleaned_data["card_token"]
+            )
+            return {"payment_id": str(payment.pk)}
+
+        outcome = run_form_action(request, form, pay)
+        if outcome is not None and outcome.ok:
+            return redirect(reverse("orders:detail", args=[order.pk]))
+    return render(request, "orders/pay.html", {"order": order, "form": form})
