@@ -1,0 +1,186 @@
+"""A customer's journeys through the storefront in Chromium."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.tests.factories import MerchantFactory, UserFactory
+from catalog.models import Stock
+from catalog.tests.factories import ProductFactory
+from conftest import PASSWORD
+from orders.models import Order
+from payments.models import Payment
+from payments.services import checkout_create, payment_process
+from payments.tasks import process_payment_task
+from tests.browser.checks import check_page, log_in
+from wallets.tests.factories import funded_wallet
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _add_to_cart(page, product, quantity=1):
+    page.goto(f"/products/{product.pk}/")
+    page.get_by_label("Quantity").fill(str(quantity))
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+
+
+def test_a_new_customer_deposits_buys_two_products_with_the_wallet_and_cannot_order_twice(
+    page, csp_violations
+):
+    merchant = MerchantFactory(first_name="Nora", last_name="Games")
+    gift = ProductFactory(merchant=merchant, name="Game gift card 25", price=2500, stock=5)
+    licence = ProductFactory(merchant=merchant, name="Photo editor licence", price=1999, stock=3)
+    ProductFactory(name="Retired theme pack", price=500, stock=0)
+
+    page.goto("/")
+    check_page(page, screenshot="catalog")
+    page.get_by_role("link", name="Register").click()
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill("a-long-unusual-passphrase")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    page.get_by_role("link", name="Wallet").click()
+    page.get_by_label("Amount").first.fill("100.00")
+    page.get_by_role("button", name="Deposit").click()
+    expect(page.get_by_text("Deposited $100.00.")).to_be_visible()
+
+    page.goto(f"/products/{gift.pk}/")
+    expect(page.get_by_text("5 left")).to_be_visible()
+    check_page(page, screenshot="product")
+    _add_to_cart(page, gift, 2)
+    _add_to_cart(page, licence)
+    expect(page.get_by_role("link", name=re.compile(r"Cart \(3\)"))).to_be_visible()
+    expect(page.get_by_text("$69.99")).to_be_visible()
+    check_page(page, screenshot="cart")
+    page.get_by_label("Wallet").check()
+    page.get_by_role("button", name="Place order").click()
+
+    expect(page.get_by_text("Thank you: your order is paid.")).to_be_visible()
+    expect(page.locator("#order-status")).to_contain_text("Paid")
+    check_page(page, screenshot="order")
+    page.go_back()  # the cart as it was, with its form
+    place = page.get_by_role("button", name="Place order")
+    if place.count():
+        place.click()
+    assert Order.objects.count() == 1
+
+    page.get_by_role("link", name="Wallet").click()
+    expect(page.get_by_text("$30.01").first).to_be_visible()
+    check_page(page, screenshot="wallet")
+    page.get_by_role("link", name="Orders").click()
+    expect(page.get_by_role("cell", name="Paid")).to_be_visible()
+    check_page(page)
+    assert csp_violations == []
+
+
+def test_a_flaky_card_shows_processing_then_paid_without_a_reload(page, monkeypatch):
+    customer = UserFactory()
+    product = ProductFactory(name="Streaming voucher", price=1500, stock=4)
+    queued = []
+    # The payment task is left for this test to run, so the page is seen waiting.
+    monkeypatch.setattr(process_payment_task, "apply_async", lambda args, **kw: queued.append(args))
+
+    page.goto("/login/")
+    log_in(page, customer.email, PASSWORD)
+    _add_to_cart(page, product)
+    page.get_by_label("Card").check()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", name=re.compile("Pay \\$15.00 by card"))).to_be_visible()
+    check_page(page, screenshot="card-payment")
+    page.get_by_label("Card").select_option("tok_flaky")
+    page.get_by_role("button", name="Pay").click()
+
+    expect(page.locator("#order-status")).to_contain_text("Processing payment")
+    url = page.url
+    (payment_id,) = queued[0]
+    for _ in range(3):
+        payment_process(payment_id=payment_id)
+
+    expect(page.locator("#order-status")).to_contain_text("Paid", timeout=10_000)
+    expect(page.locator("#order-status")).to_contain_text("The card network did not answer")
+    assert page.url == url
+    assert Payment.objects.get(pk=payment_id).status == "SUCCEEDED"
+
+
+def test_a_declined_card_is_said_plainly_and_the_stock_comes_back(page):
+    customer = UserFactory()
+    product = ProductFactory(name="Music subscription", price=900, stock=2)
+
+    page.goto("/login/")
+    log_in(page, customer.email, PASSWORD)
+    _add_to_cart(page, product)
+    page.get_by_label("Card").check()
+    page.get_by_role("button", name="Place order").click()
+    page.get_by_label("Card").select_option("tok_chargeDeclined")
+    page.get_by_role("button", name="Pay").click()
+
+    expect(page.locator("#order-status")).to_contain_text("Cancelled")
+    expect(page.get_by_text("Your card was declined.").first).to_be_visible()
+    check_page(page)
+    assert Stock.objects.get(pk=product.pk).available == 2
+
+
+def test_a_sold_out_product_is_named_and_the_cart_kept(page):
+    customer = UserFactory()
+    funded_wallet(customer, 10_000)
+    product = ProductFactory(name="Limited art print", price=1000, stock=2)
+
+    page.goto("/login/")
+    log_in(page, customer.email, PASSWORD)
+    _add_to_cart(page, product, 2)
+    Stock.objects.filter(pk=product.pk).update(available=1)
+    page.get_by_role("button", name="Place order").click()
+
+    expect(page.get_by_text("Not enough stock: Limited art print has 1 left.")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"Cart \(2\)"))).to_be_visible()
+    assert not Order.objects.exists()
+
+
+def test_a_logged_out_visitor_logs_in_on_the_way_and_pays_a_payment_link(page):
+    merchant = MerchantFactory(first_name="Olu", last_name="Studio")
+    payer = UserFactory()
+    funded_wallet(payer, 5_000)
+    checkout, _ = checkout_create(
+        merchant=merchant,
+        idempotency_key="inv-9",
+        amount=1800,
+        currency="USD",
+        description="Logo design",
+    )
+
+    page.goto(f"/pay/{checkout.pk}/")
+    expect(page.get_by_role("heading", name="Pay $18.00 to Olu Studio")).to_be_visible()
+    check_page(page, screenshot="hosted-pay")
+    page.get_by_role("link", name="log in", exact=True).click()
+    log_in(page, payer.email, PASSWORD)
+    expect(page).to_have_url(re.compile(f"/pay/{checkout.pk}/$"))
+    page.get_by_label("Wallet").check()
+    page.get_by_role("button", name="Pay").click()
+
+    expect(page.locator("#checkout-status")).to_contain_text("Completed.")
+    expect(page.get_by_role("button", name="Pay")).to_have_count(0)
+    check_page(page)
+
+
+def test_anonymous_visits_to_private_pages_go_to_log_in(page):
+    for path in ("/cart/", "/orders/", "/wallet/", "/account/password/"):
+        page.goto(path)
+        expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    check_page(page, screenshot="login")
+    page.goto("/register/")
+    check_page(page)
+    page.goto("/no/such/page/")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    check_page(page)
+
+
+def test_account_and_empty_pages_pass_the_same_checks(page):
+    customer = UserFactory()
+    page.goto("/login/")
+    log_in(page, customer.email, PASSWORD)
+    for path in ("/cart/", "/orders/", "/wallet/", "/account/password/"):
+        page.goto(path)
+        check_page(page)
