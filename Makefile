@@ -20,7 +20,8 @@ $(VENV)/.test-deps: $(VENV)/.run-deps requirements-test.txt
 run: $(VENV)/.run-deps  ## Migrate, seed demo data, serve on :8000 with a Celery worker + beat
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Kassa on http://127.0.0.1:8000  (API docs /api/v1/docs/, admin /admin/). Ctrl-C stops all."
+	@echo "Kassa's storefront: http://127.0.0.1:8000/  (log in as customer@example.com / customer123)"
+	@echo "API docs http://127.0.0.1:8000/api/v1/docs/, admin http://127.0.0.1:8000/admin/. Ctrl-C stops all."
 	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/celery -A config worker --beat \
 		--loglevel=info --concurrency=2 --schedule=var/celerybeat-schedule & worker=$$!; \

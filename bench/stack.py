@@ -107,6 +107,9 @@ def running_kassa(database_url: str, redis_url: str, *, worker: bool = True):
         )
         print("migrating and seeding the scratch database ...", flush=True)
         _run([sys.executable, "manage.py", "migrate", "--noinput"], env)
+        # Production settings serve hashed static files from a manifest, as the
+        # Docker image does after its own collectstatic.
+        _run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env)
         seeded = json.loads(
             _run([sys.executable, "-m", "bench.seed", "prepare", str(work)], env).stdout
         )

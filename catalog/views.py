@@ -1,7 +1,7 @@
 """Storefront pages over the catalog selectors (and the API's cache discipline)."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from catalog import cache
@@ -34,7 +34,22 @@ def _catalog_page(filters: dict, page_number: str) -> dict:
     }
 
 
+def _sees_the_shared_page(request) -> bool:
+    """An anonymous visitor without a session sees exactly what every other such
+    visitor sees (no cart, no messages, no form token), so the whole page can be
+    served from the cache."""
+    return not request.user.is_authenticated and not request.session.session_key
+
+
 def product_list(request):
+    if not _sees_the_shared_page(request):
+        return _render_product_list(request)
+    params = {"query": sorted(request.GET.lists()), "host": request.get_host()}
+    page = cache.cached("storefront.html", params, lambda: _render_product_list(request).content)
+    return HttpResponse(page)
+
+
+def _render_product_list(request):
     form = CatalogFilterForm(request.GET or None)
     filters = form.filters() if form.is_valid() else {}
     page_number = request.GET.get("page", "1")[:10]

@@ -347,3 +347,32 @@ def test_error_pages_wear_the_site_look_without_debug():
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
     assert "Kassa" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_anonymous_catalog_pages_come_from_the_cache_and_a_change_shows_at_once(
+    django_assert_num_queries,
+):
+    product = ProductFactory(name="Cached card", price=1000)
+    Client().get("/")
+
+    with django_assert_num_queries(0):
+        cached = Client().get("/")
+    from catalog.services import product_update
+
+    product_update(product=product, data={"price": 1250})
+    fresh = Client().get("/").content.decode()
+
+    assert "$10.00" in cached.content.decode()
+    assert "$12.50" in fresh
+
+
+def test_a_logged_in_visitor_never_gets_the_shared_page():
+    Client().get("/")  # fills the shared page
+    buyer = UserFactory()
+    client = _logged_in(buyer)
+    client.post("/cart/add/", {"product_id": ProductFactory().pk, "quantity": 2})
+
+    html = client.get("/").content.decode()
+
+    assert "Cart (2)" in html and "Log out" in html
