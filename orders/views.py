@@ -1,6 +1,7 @@
 """Storefront pages for the cart, checkout and orders, over the order and
 payment services the API uses."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -18,9 +19,17 @@ from orders.forms import CardPaymentForm, CartAddForm, CartUpdateForm, CheckoutF
 from orders.models import Order
 from orders.selectors import order_event_list, order_get_visible, order_list_for_buyer
 from orders.services import order_cancel, order_place
+from payments.gateways import TransientGatewayError, browser_payments_enabled
 from payments.models import Payment
 from payments.selectors import payment_list_for_order
-from payments.services import payment_create_for_order
+from payments.services import payment_create_for_order, payment_start_in_browser
+
+# Stripe.js and its frames, allowed only on the page that shows the Payment Element.
+STRIPE_CSP = {
+    "script-src": ["https://js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["'self'", "https://api.stripe.com"],
+}
 
 LIVE = (Payment.Status.PENDING, Payment.Status.PROCESSING)
 
@@ -162,6 +171,8 @@ def order_pay(request, order_id):
     if order.status != Order.Status.PAYMENT_PENDING:
         messages.info(request, f"This order is {order.get_status_display().lower()}.")
         return redirect("orders:detail", order_id=order.pk)
+    if browser_payments_enabled():
+        return _pay_in_browser(request, order)
     form = CardPaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
 
@@ -175,3 +186,28 @@ def order_pay(request, order_id):
         if outcome is not None and outcome.ok:
             return redirect(reverse("orders:detail", args=[order.pk]))
     return render(request, "orders/pay.html", {"order": order, "form": form})
+
+
+def _pay_in_browser(request, order: Order):
+    """The card page with Stripe's Payment Element: Stripe.js confirms the
+    payment in the browser, then returns to the order page; the webhook settles."""
+    try:
+        _, client_secret = payment_start_in_browser(order=order, payer=request.user)
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+        return redirect("orders:detail", order_id=order.pk)
+    except TransientGatewayError:
+        messages.error(request, "The card network cannot be reached right now; try again soon.")
+        return redirect("orders:detail", order_id=order.pk)
+    response = render(
+        request,
+        "orders/pay_stripe.html",
+        {
+            "order": order,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "client_secret": client_secret,
+            "return_url": request.build_absolute_uri(reverse("orders:detail", args=[order.pk])),
+        },
+    )
+    response._csp_update = STRIPE_CSP  # django-csp's per-response addition
+    return response

@@ -28,6 +28,14 @@ class ChargeResult:
 
 
 @dataclass(frozen=True)
+class BrowserIntent:
+    """A payment the customer's browser confirms (Stripe's Payment Element)."""
+
+    reference: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
 class RefundResult:
     outcome: Outcome  # SUCCEEDED or DECLINED
     reference: str = ""
@@ -111,12 +119,32 @@ class StripeGateway:
         summary = {"id": intent["id"], "status": intent["status"]}
         if intent["status"] == "succeeded":
             return ChargeResult(Outcome.SUCCEEDED, intent["id"], summary=summary)
+        if intent["status"] == "requires_payment_method" and not payment.card_token:
+            # Confirmed in the customer's browser (Payment Element): not yet.
+            return ChargeResult(Outcome.PENDING, intent["id"], summary=summary)
         if intent["status"] in ("requires_payment_method", "canceled"):
             return ChargeResult(
                 Outcome.DECLINED, intent["id"], "The card was not accepted.", summary
             )
         # processing, requires_action, requires_capture: a webhook will tell.
         return ChargeResult(Outcome.PENDING, intent["id"], summary=summary)
+
+    def prepare_for_browser(self, *, payment) -> BrowserIntent:
+        """An unconfirmed PaymentIntent for the Payment Element. Keyed like a charge,
+        so asking again (a reloaded page) returns the same intent."""
+        try:
+            intent = self.client.v1.payment_intents.create(
+                params={
+                    "amount": payment.amount,
+                    "currency": payment.currency.lower(),
+                    "automatic_payment_methods": {"enabled": True},
+                    "metadata": {"payment_id": str(payment.pk)},
+                },
+                options={"idempotency_key": payment.gateway_idempotency_key},
+            )
+        except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+            raise TransientGatewayError(str(exc)) from exc
+        return BrowserIntent(intent["id"], intent["client_secret"])
 
     def refund(self, *, payment, refund) -> RefundResult:
         try:
@@ -138,6 +166,11 @@ def _build(name: str, api_key: str, api_base: str, timeout: float, latency_ms: i
     if name == "stripe":
         return StripeGateway(api_key=api_key, api_base=api_base or None, timeout=timeout)
     return SimulatedGateway(latency_ms=latency_ms)
+
+
+def browser_payments_enabled() -> bool:
+    """Whether card payments are confirmed in the browser by Stripe's Payment Element."""
+    return settings.PAYMENT_GATEWAY == "stripe" and bool(settings.STRIPE_PUBLISHABLE_KEY)
 
 
 def get_gateway():

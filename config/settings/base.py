@@ -210,6 +210,9 @@ SIMULATED_GATEWAY_LATENCY_MS = env.int("SIMULATED_GATEWAY_LATENCY_MS", default=0
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# With PAYMENT_GATEWAY=stripe and this key, the storefront's card page shows
+# Stripe's Payment Element (Stripe.js) instead of the test-card select.
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 
 # --- API ----------------------------------------------------------------------
 

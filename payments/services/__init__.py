@@ -5,6 +5,7 @@ from payments.services.creation import (
     payment_create_for_checkout,
     payment_create_for_order,
     payment_create_topup,
+    payment_start_in_browser,
 )
 from payments.services.processing import (
     payment_fail,
@@ -31,6 +32,7 @@ __all__ = [
     "payment_reconcile_stuck",
     "payment_refund",
     "payment_retry",
+    "payment_start_in_browser",
     "payment_succeed",
     "refund_order",
     "refund_reconcile_stuck",

@@ -43,13 +43,7 @@ def _enqueue(payment: Payment) -> None:
     enqueue_on_commit(PROCESS_PAYMENT, str(payment.pk))
 
 
-@transaction.atomic
-def payment_create_for_order(*, order: Order, payer: User, card_token: str) -> Payment:
-    """Start charging a card order; the Celery task does the charging.
-
-    Raises already_paid / payment_in_progress (409), or invalid_transition
-    (409) when the order is not waiting for a card payment.
-    """
+def _create_order_payment(*, order: Order, payer: User, card_token: str) -> Payment:
     order = order_qs_for_update().get(pk=order.pk)
     if order.status in PAID_STATUSES:
         raise _already_paid()
@@ -66,7 +60,7 @@ def payment_create_for_order(*, order: Order, payer: User, card_token: str) -> P
         status__in=[Payment.Status.PENDING, Payment.Status.PROCESSING]
     ).exists():
         raise _in_progress()
-    payment = _create(
+    return _create(
         purpose=Payment.Purpose.ORDER,
         order=order,
         payer=payer,
@@ -74,8 +68,40 @@ def payment_create_for_order(*, order: Order, payer: User, card_token: str) -> P
         currency=order.currency,
         card_token=card_token,
     )
+
+
+@transaction.atomic
+def payment_create_for_order(*, order: Order, payer: User, card_token: str) -> Payment:
+    """Start charging a card order; the Celery task does the charging.
+
+    Raises already_paid / payment_in_progress (409), or invalid_transition
+    (409) when the order is not waiting for a card payment.
+    """
+    payment = _create_order_payment(order=order, payer=payer, card_token=card_token)
     _enqueue(payment)
     return payment
+
+
+def payment_start_in_browser(*, order: Order, payer: User) -> tuple[Payment, str]:
+    """Start a card payment the customer confirms in the browser (Stripe's Payment
+    Element); returns the payment and the client secret the page needs.
+
+    In phases, like a charge: the payment row first, then the gateway with no
+    transaction open, then its reference. A reloaded page resumes the same
+    payment and intent. Nothing is enqueued: Stripe's webhook settles it, and
+    the reconciler's look at the intent leaves it pending until the customer
+    confirms. Raises as payment_create_for_order does, and TransientGatewayError.
+    """
+    live = order.payments.filter(
+        status__in=[Payment.Status.PENDING, Payment.Status.PROCESSING], card_token=""
+    ).first()
+    with transaction.atomic():
+        payment = live or _create_order_payment(order=order, payer=payer, card_token="")
+    intent = get_gateway().prepare_for_browser(payment=payment)
+    Payment.objects.filter(pk=payment.pk, gateway_reference="").update(
+        gateway_reference=intent.reference
+    )
+    return payment, intent.client_secret
 
 
 @transaction.atomic

@@ -46,12 +46,18 @@ class FakeStripe:
             }
         if token == "tok_fail500":
             return 500, {"error": {"type": "api_error", "message": "Something went wrong."}}
+        if form.get("confirm", "").lower() != "true":
+            status = "requires_payment_method"  # the browser's Payment Element confirms it
+        else:
+            status = "processing" if token == "tok_processing" else "succeeded"
+        intent_id = f"pi_{uuid.uuid4().hex[:24]}"
         intent = {
-            "id": f"pi_{uuid.uuid4().hex[:24]}",
+            "id": intent_id,
             "object": "payment_intent",
             "amount": int(form["amount"]),
             "currency": form["currency"],
-            "status": "processing" if token == "tok_processing" else "succeeded",
+            "status": status,
+            "client_secret": f"{intent_id}_secret_{uuid.uuid4().hex[:16]}",
             "metadata": {"payment_id": form.get("metadata[payment_id]", "")},
         }
         self.intents[intent["id"]] = intent
