@@ -54,9 +54,9 @@ def cart_clear(session) -> None:
     session.pop(SESSION_KEY, None)
 
 
-def cart_lines(session) -> list[CartLine]:
-    """The lines whose products are still sold, with today's price and stock.
-    A product no longer sold drops out of the cart."""
+def cart_lines(session) -> tuple[list[CartLine], list[str]]:
+    """The lines whose products are still sold, with today's price and stock, and
+    the names of products that stopped being sold (they leave the cart)."""
     cart = _stored(session)
     products = Product.objects.filter(
         pk__in=list(cart), is_active=True, deleted_at__isnull=True
@@ -72,9 +72,13 @@ def cart_lines(session) -> list[CartLine]:
         )
         for product in products
     ]
+    dropped: list[str] = []
     if len(lines) != len(cart):
+        kept = {line.product_id for line in lines}
+        gone = [pid for pid in cart if pid not in kept]
+        dropped = sorted(Product.objects.filter(pk__in=gone).values_list("name", flat=True))
         session[SESSION_KEY] = {line.product_id: line.quantity for line in lines}
-    return sorted(lines, key=lambda line: line.name)
+    return sorted(lines, key=lambda line: line.name), dropped
 
 
 def cart_order_items(lines: list[CartLine]) -> list[dict]:

@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class OrderErrorCode(StrEnum):
+    EMPTY_CART = "empty_cart"
     INVALID = "invalid"
     INVALID_TRANSITION = "invalid_transition"
     MIXED_CURRENCY = "mixed_currency"

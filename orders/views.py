@@ -15,6 +15,7 @@ from core.exceptions import ApplicationError
 from core.pages import page_of, run_form_action
 from orders.cart import cart_add as add_to_cart
 from orders.cart import cart_clear, cart_lines, cart_order_items, cart_set
+from orders.errors import OrderErrorCode
 from orders.forms import CardPaymentForm, CartAddForm, CartUpdateForm, CheckoutForm
 from orders.models import Order
 from orders.selectors import order_event_list, order_get_visible, order_list_for_buyer
@@ -37,8 +38,16 @@ LIVE = (Payment.Status.PENDING, Payment.Status.PROCESSING)
 @login_required
 @require_GET
 def cart(request):
-    lines = cart_lines(request.session)
+    lines, dropped = cart_lines(request.session)
+    _say_dropped(request, dropped)
     return render(request, "orders/cart.html", _cart_context(lines, CheckoutForm()))
+
+
+def _say_dropped(request, dropped: list[str]) -> None:
+    if dropped:
+        messages.warning(
+            request, f"No longer sold, so taken out of your cart: {', '.join(dropped)}."
+        )
 
 
 def _cart_context(lines, form) -> dict:
@@ -86,13 +95,20 @@ def cart_update(request):
 @require_POST
 def checkout(request):
     form = CheckoutForm(request.POST)
-    lines = cart_lines(request.session)
-    if not form.is_valid() or not lines:
-        if not lines:
-            messages.error(request, "Your cart is empty.")
+    lines, dropped = cart_lines(request.session)
+    if dropped:  # the cart changed under the customer: show it again first
+        _say_dropped(request, dropped)
+        return redirect("orders:cart")
+    if not form.is_valid():
         return render(request, "orders/cart.html", _cart_context(lines, form), status=400)
 
     def place() -> dict:
+        # Checked inside the action: a form sent again after its order emptied
+        # the cart must replay that order, not be refused as empty.
+        if not lines:
+            raise ApplicationError(
+                "Your cart is empty.", code=OrderErrorCode.EMPTY_CART, status=400
+            )
         order = order_place(
             buyer=request.user,
             items=cart_order_items(lines),

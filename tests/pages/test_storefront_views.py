@@ -376,3 +376,25 @@ def test_a_logged_in_visitor_never_gets_the_shared_page():
     html = client.get("/").content.decode()
 
     assert "Cart (2)" in html and "Log out" in html
+
+
+def test_a_product_no_longer_sold_leaves_the_cart_with_a_message_and_nothing_is_charged():
+    buyer = UserFactory()
+    funded_wallet(buyer, 10_000)
+    kept, retired = ProductFactory(name="Kept card"), ProductFactory(name="Retired card")
+    client = _logged_in(buyer)
+    for product in (kept, retired):
+        client.post("/cart/add/", {"product_id": product.pk, "quantity": 1})
+    form_key = _form_key(client.get("/cart/"))
+    retired.is_active = False
+    retired.save()
+
+    response = client.post(
+        "/cart/checkout/", {"payment_method": "WALLET", "form_key": form_key}, follow=True
+    )
+
+    html = response.content.decode()
+    assert "No longer sold, so taken out of your cart: Retired card." in html
+    assert "Kept card" in html and "Cart (1)" in html
+    assert not Order.objects.exists()
+    assert Wallet.objects.get(owner=buyer).balance == 10_000
