@@ -54,6 +54,12 @@ def payment_set_status(payment: Payment, to: str, **fields) -> Payment:
     return _set_status(payment, PAYMENT_TRANSITIONS, to, fields)
 
 
+def payment_set_refunded(payment: Payment, refunded_amount: int, **fields) -> Payment:
+    """Record how much of a captured payment has gone back: REFUNDED once all of it."""
+    to = P.REFUNDED if refunded_amount == payment.amount else P.PARTIALLY_REFUNDED
+    return payment_set_status(payment, to, refunded_amount=refunded_amount, **fields)
+
+
 def checkout_set_status(checkout: Checkout, to: str) -> Checkout:
     """The only writer of Checkout.status."""
     return _set_status(checkout, CHECKOUT_TRANSITIONS, to, {})

@@ -25,7 +25,12 @@ from payments.gateways import TransientGatewayError, get_gateway
 from payments.locks import checkout_qs_for_update, payment_qs_for_update
 from payments.models import Checkout, Outcome, Payment, PaymentAttempt
 from payments.services.creation import payment_create_topup
-from payments.services.enqueue import PROCESS_PAYMENT, REFUND_LATE_CAPTURE, enqueue_on_commit
+from payments.services.enqueue import (
+    PROCESS_PAYMENT,
+    REFUND_LATE_CAPTURE,
+    enqueue_on_commit,
+    requeue_stale,
+)
 from payments.state import checkout_set_status, payment_set_status
 from wallets.locks import wallets_lock
 from wallets.models import Transfer, Wallet
@@ -268,19 +273,11 @@ def payment_reconcile_stuck(*, now=None) -> int:
     commit and enqueue, a lost worker, a broker that was down). Returns how many."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.PAYMENT_STUCK_AFTER_SECONDS)
-    stuck = list(
-        Payment.objects.filter(
-            status__in=[S.PENDING, S.PROCESSING], updated_at__lt=cutoff
-        ).values_list("pk", flat=True)[:500]
-    )
-    for payment_id in stuck:
-        with transaction.atomic():
-            # Touching updated_at keeps the next run from sending it again at once.
-            Payment.objects.filter(pk=payment_id).update(updated_at=now)
-            enqueue_on_commit(PROCESS_PAYMENT, str(payment_id))
-    if stuck:
-        logger.warning("payments_reconciled count=%s", len(stuck))
-    return len(stuck)
+    stuck = Payment.objects.filter(status__in=[S.PENDING, S.PROCESSING], updated_at__lt=cutoff)
+    count = requeue_stale(stuck, PROCESS_PAYMENT, now=now)
+    if count:
+        logger.warning("payments_reconciled count=%s", count)
+    return count
 
 
 def _not_retryable(message: str) -> ApplicationError:

@@ -30,8 +30,8 @@ from payments.errors import PaymentErrorCode
 from payments.gateways import TransientGatewayError, get_gateway
 from payments.locks import payment_qs_for_update, refund_qs_for_update
 from payments.models import Outcome, Payment, PaymentRefund
-from payments.services.enqueue import SEND_REFUND, enqueue_on_commit
-from payments.state import payment_set_status, refund_set_status
+from payments.services.enqueue import SEND_REFUND, enqueue_on_commit, requeue_stale
+from payments.state import payment_set_refunded, refund_set_status
 from wallets.locks import wallets_lock
 from wallets.models import LedgerEntry, Transfer, Wallet
 from wallets.services import system_wallet, transfer_locked, wallet_get_or_create_many
@@ -305,14 +305,7 @@ def _refund_record(*, refund_id, reference: str) -> None:
             order=payment.order, amount=refund.amount, actor=refund.created_by, reason=refund.reason
         )
     payment = payment_qs_for_update().get(pk=payment.pk)
-    refunded = payment.refunded_amount + refund.amount
-    payment_set_status(
-        payment,
-        Payment.Status.REFUNDED
-        if refunded == payment.amount
-        else Payment.Status.PARTIALLY_REFUNDED,
-        refunded_amount=refunded,
-    )
+    payment_set_refunded(payment, payment.refunded_amount + refund.amount)
     refund_set_status(refund, R.SUCCEEDED, gateway_reference=reference)
     logger.info(
         "refund_recorded refund_id=%s payment_id=%s amount=%s", refund.pk, payment.pk, refund.amount
@@ -352,15 +345,8 @@ def refund_reconcile_stuck(*, now=None) -> int:
     was down, a lost worker, a broker that was down). Returns how many."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.PAYMENT_STUCK_AFTER_SECONDS)
-    stuck = list(
-        PaymentRefund.objects.filter(status=R.PENDING, updated_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )[:500]
-    )
-    for refund_id in stuck:
-        with transaction.atomic():
-            PaymentRefund.objects.filter(pk=refund_id).update(updated_at=now)
-            enqueue_on_commit(SEND_REFUND, str(refund_id))
-    if stuck:
-        logger.warning("refunds_reconciled count=%s", len(stuck))
-    return len(stuck)
+    stuck = PaymentRefund.objects.filter(status=R.PENDING, updated_at__lt=cutoff)
+    count = requeue_stale(stuck, SEND_REFUND, now=now)
+    if count:
+        logger.warning("refunds_reconciled count=%s", count)
+    return count

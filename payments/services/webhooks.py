@@ -14,7 +14,7 @@ from payments.errors import PaymentErrorCode
 from payments.locks import payment_qs_for_update
 from payments.models import Payment, PaymentRefund, WebhookEvent
 from payments.services.processing import payment_fail, payment_succeed
-from payments.state import payment_set_status
+from payments.state import payment_set_refunded
 
 logger = logging.getLogger("kassa.payments")
 KEPT_HEADERS = ("Stripe-Signature", "Content-Type", "User-Agent", "Content-Length")
@@ -124,12 +124,5 @@ def _apply_refund_notice(payment: Payment, charge, event_at) -> str:
         return "refund already recorded or in progress"
     # A refund made outside Kassa (say in Stripe's dashboard): the payment
     # records it; the ledger reversal is for staff to decide (see README).
-    payment_set_status(
-        payment,
-        Payment.Status.REFUNDED
-        if refunded == payment.amount
-        else Payment.Status.PARTIALLY_REFUNDED,
-        refunded_amount=refunded,
-        last_event_at=event_at,
-    )
+    payment_set_refunded(payment, refunded, last_event_at=event_at)
     return "refund made outside Kassa recorded on the payment only"
