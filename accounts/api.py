@@ -43,6 +43,8 @@ def _auth_response(user: User, http_status: int) -> Response:
 
 
 class RegisterApi(_PublicAuthApi):
+    """Create an account (CUSTOMER or MERCHANT) and get a token pair."""
+
     throttle_classes = [AuthRateThrottle]
 
     class InputSerializer(serializers.Serializer):
@@ -68,6 +70,8 @@ class RegisterApi(_PublicAuthApi):
 
 
 class LoginApi(_PublicAuthApi):
+    """Swap an email and password for a token pair (access 15 minutes, refresh 7 days)."""
+
     throttle_classes = [AuthRateThrottle]
 
     class InputSerializer(serializers.Serializer):
@@ -144,6 +148,8 @@ class PasswordChangeApi(APIView):
 
 
 class MeApi(APIView):
+    """The logged-in user."""
+
     @extend_schema(responses={200: UserOutputSerializer})
     def get(self, request):
         return Response(UserOutputSerializer(request.user).data)

@@ -60,6 +60,9 @@ class _ProductInput(serializers.Serializer):
 
 
 class ProductListCreateApi(APIView):
+    """The public catalog (GET, cached; search with q, filter by merchant and price in
+    minor units, ordering), or a merchant's new product with its opening stock (POST)."""
+
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, max_length=100)
         merchant = serializers.UUIDField(required=False)
@@ -100,10 +103,15 @@ class ProductListCreateApi(APIView):
         data = {"currency": default_currency(), **serializer.validated_data}
         product = product_create(merchant=request.user, **data)
         product = product_get_live(product_id=product.pk)
-        return Response(ProductOutputSerializer(product).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ProductOutputSerializer(product, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ProductMineApi(APIView):
+    """The calling merchant's own products, active or not, newest first."""
+
     permission_classes = [IsAuthenticated, IsMerchant]
 
     @extend_schema(responses={200: paginated(ProductOutputSerializer)})
@@ -113,6 +121,9 @@ class ProductMineApi(APIView):
 
 
 class ProductDetailApi(APIView):
+    """One product (public GET); its merchant or an admin edits it (PATCH) or takes it
+    off sale (DELETE, a soft delete: past orders keep naming it)."""
+
     class InputSerializer(_ProductInput):
         pass
 
@@ -125,7 +136,7 @@ class ProductDetailApi(APIView):
     def get(self, request, product_id):
         def build():
             product = get_object_or_404(product_list_public(), pk=product_id)
-            return ProductOutputSerializer(product).data
+            return ProductOutputSerializer(product, context={"request": request}).data
 
         return _cached_response(request, "detail", {"id": str(product_id)}, build)
 
@@ -135,7 +146,7 @@ class ProductDetailApi(APIView):
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         product_update(product=product, data=serializer.validated_data)
-        return Response(ProductOutputSerializer(product).data)
+        return Response(ProductOutputSerializer(product, context={"request": request}).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, product_id):
@@ -144,6 +155,9 @@ class ProductDetailApi(APIView):
 
 
 class InventoryListApi(APIView):
+    """Stock of every product: available, reserved by unpaid card orders, and sold
+    (admins)."""
+
     permission_classes = [IsAuthenticated, IsAdmin]
 
     @extend_schema(responses={200: paginated(StockOutputSerializer)})
@@ -152,6 +166,9 @@ class InventoryListApi(APIView):
 
 
 class InventoryDetailApi(APIView):
+    """A product's stock (GET); its merchant adds or removes units with a reason
+    (PATCH), recorded as a movement."""
+
     class InputSerializer(serializers.Serializer):
         adjust = serializers.IntegerField(
             min_value=-MAX_STOCK, max_value=MAX_STOCK, help_text="Units to add (+) or remove (-)."
@@ -183,6 +200,9 @@ class InventoryDetailApi(APIView):
 
 
 class InventoryMovementsApi(APIView):
+    """A product's stock movements, newest first: every sale, reservation, release,
+    refund and adjustment, with who made it."""
+
     @extend_schema(
         responses={200: paginated(StockMovementOutputSerializer)},
         parameters=[OpenApiParameter("page", int)],

@@ -1,6 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Product, Stock, StockMovement
+from core.links import link
 
 
 class MerchantSummarySerializer(serializers.Serializer):
@@ -11,6 +13,8 @@ class MerchantSummarySerializer(serializers.Serializer):
 class ProductOutputSerializer(serializers.ModelSerializer):
     stock = serializers.IntegerField(source="stock.available", help_text="Units available.")
     merchant = MerchantSummarySerializer()
+    url = serializers.SerializerMethodField(help_text="This product.")
+    inventory_url = serializers.SerializerMethodField(help_text="Its stock (owner and admins).")
 
     class Meta:
         model = Product
@@ -24,10 +28,20 @@ class ProductOutputSerializer(serializers.ModelSerializer):
             "stock",
             "is_active",
             "merchant",
+            "url",
+            "inventory_url",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, product) -> str:
+        return link(self, "product-detail", product_id=product.pk)
+
+    @extend_schema_field(serializers.URLField())
+    def get_inventory_url(self, product) -> str:
+        return link(self, "inventory-detail", product_id=product.pk)
 
 
 class StockOutputSerializer(serializers.ModelSerializer):

@@ -1,13 +1,17 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.views import LoginView, LogoutView
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import health
 from core.admin import throttled_admin_login
+from core.api import ApiRootApi
+from core.views import api_not_found
 
 api_v1 = [
+    path("", ApiRootApi.as_view(), name="api-root"),
     path("", include("accounts.urls")),
     path("", include("catalog.urls")),
     path("", include("wallets.urls")),
@@ -24,11 +28,24 @@ api_v1 = [
     ),
 ]
 
+# DRF's login page for the browsable API; its Bootstrap markup has style
+# attributes, so styles (never scripts) may be inline there.
+_inline_styles = csp_replace({"style-src": [SELF, UNSAFE_INLINE]})
+browsable_api_auth = [
+    path(
+        "login/",
+        _inline_styles(LoginView.as_view(template_name="rest_framework/login.html")),
+        name="login",
+    ),
+    path("logout/", LogoutView.as_view(), name="logout"),
+]
+
 urlpatterns = [
     path("admin/login/", throttled_admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("api-auth/", include("rest_framework.urls")),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
+    path("api-auth/", include((browsable_api_auth, "rest_framework"))),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     # The storefront: server-rendered pages over the same services as the API.

@@ -46,6 +46,11 @@ class CurrencyChoiceField(forms.ChoiceField):
         )
 
 
+# The one-time key a server-rendered form (a page, or the browsable API's HTML
+# form) carries in place of the Idempotency-Key header.
+FORM_KEY_FIELD = "form_key"
+
+
 class OneTimeKeyForm(forms.Form):
     """Every money-moving form carries a key rendered with it: the Idempotency-Key
     of what it posts, so a double click or a resubmitted page runs once."""

@@ -22,17 +22,21 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
+from django.http import QueryDict
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core.exceptions import ApplicationError, error_body, is_concurrency_conflict
+from core.forms import FORM_KEY_FIELD
 from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+FORM_MEDIA_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 class IdempotencyErrorCode(StrEnum):
@@ -53,8 +57,29 @@ def validate_idempotency_key(key: str) -> str:
     return key
 
 
+def takes_form_key(handler):
+    """Marks a money-moving handler: the browsable API renders a one-time key
+    into its HTML form (see core.renderers)."""
+    handler.takes_form_key = True
+    return handler
+
+
+def is_html_form(request) -> bool:
+    """An HTML form posted from the browsable API by a session-authenticated caller."""
+    return isinstance(
+        request.successful_authenticator, SessionAuthentication
+    ) and request.content_type.startswith(FORM_MEDIA_TYPES)
+
+
+def browsable_form_key(request) -> str | None:
+    """The one-time key of such a form; never read for token (JSON) clients."""
+    return (request.data.get(FORM_KEY_FIELD) or None) if is_html_form(request) else None
+
+
 def _read_key(request, *, required: bool) -> str | None:
     key = request.headers.get(HEADER)
+    if key is None:
+        key = browsable_form_key(request)
     if key is None:
         if required:
             raise ApplicationError(
@@ -67,7 +92,10 @@ def _read_key(request, *, required: bool) -> str | None:
 def _fingerprint(request) -> str:
     # Parsed and re-serialised, so whitespace or key order do not make the
     # same request look different.
-    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    data = request.data
+    if isinstance(data, QueryDict):  # an HTML form: its fields, not its plumbing
+        data = {name: data.getlist(name) for name in data if name not in _FORM_PLUMBING}
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
@@ -248,6 +276,7 @@ def idempotent(*, required: bool = True, atomic: bool = True):
             run = _run_and_record if atomic else _run_then_record
             return run(view, handler, claimed, request, args, kwargs)
 
+        takes_form_key(wrapper)
         return extend_schema(
             parameters=[
                 OpenApiParameter(
@@ -266,7 +295,7 @@ def idempotent(*, required: bool = True, atomic: bool = True):
 # --- server-rendered forms ----------------------------------------------------------
 
 # What a form posts besides its fields: neither changes what the request asks for.
-_FORM_PLUMBING = {"csrfmiddlewaretoken", "form_key"}
+_FORM_PLUMBING = {"csrfmiddlewaretoken", FORM_KEY_FIELD}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Money is an integer count of minor units (cents) plus an ISO 4217 code."""
 
 from django.conf import settings
+from django.http import QueryDict
 from rest_framework import serializers
 
 # Largest amount any request may carry: far above any real payment, far below
@@ -12,15 +13,21 @@ class StrictIntegerField(serializers.IntegerField):
     """A JSON integer and nothing else.
 
     Stricter than IntegerField: rejects booleans, floats such as 10.0, numeric
-    strings and NaN/Infinity instead of coercing them.
+    strings and NaN/Infinity instead of coercing them. The one exception is an
+    HTML form of the browsable API, where every value is text: there, digits.
     """
 
     default_error_messages = {"invalid": "Must be a whole number (a JSON integer)."}
 
     def to_internal_value(self, data):
+        if isinstance(data, str) and self._from_html_form() and data.isascii() and data.isdigit():
+            return super().to_internal_value(data)
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return data
+
+    def _from_html_form(self) -> bool:
+        return isinstance(getattr(self.root, "initial_data", None), QueryDict)
 
 
 class AmountField(StrictIntegerField):

@@ -14,7 +14,8 @@ def paginate(request, queryset, serializer_class) -> Response:
     """One page of `queryset`, serialised, as {count, next, previous, results}."""
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    serializer = serializer_class(page, many=True, context={"request": request})
+    return paginator.get_paginated_response(serializer.data)
 
 
 @cache

@@ -34,3 +34,9 @@ def permission_denied(request, exception=None):
             error_body("permission_denied", "You do not have permission."), status=403
         )
     return defaults.permission_denied(request, exception)
+
+
+def api_not_found(request, path=""):
+    """Any address under /api/ that names no endpoint: the API's JSON 404, with
+    DEBUG on as well (Django's debug page never answers an API client)."""
+    return JsonResponse(error_body("not_found", "Not found."), status=404)

@@ -1,3 +1,4 @@
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -6,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsMerchant
-from core.idempotency import idempotent
+from core.idempotency import idempotent, is_html_form
 from core.money import AmountField, StrictIntegerField
 from core.pagination import paginate, paginated
 from orders.models import Order
@@ -17,7 +18,11 @@ from orders.selectors import (
     order_list_for_merchant,
     order_merchant_ids,
 )
-from orders.serializers import OrderEventOutputSerializer, OrderOutputSerializer
+from orders.serializers import (
+    OrderDetailOutputSerializer,
+    OrderEventOutputSerializer,
+    OrderOutputSerializer,
+)
 from orders.services import MAX_QUANTITY, order_cancel, order_fulfill, order_place
 from payments.services import refund_order
 
@@ -37,6 +42,11 @@ class _StatusFilter(serializers.Serializer):
 
 
 class OrderListCreateApi(APIView):
+    """Your orders, newest first (GET), or place one (POST) from the wallet or by card.
+
+    The browsable API's HTML form places a one-line order; JSON takes up to 50 lines.
+    """
+
     class InputSerializer(serializers.Serializer):
         class LineSerializer(serializers.Serializer):
             product_id = serializers.UUIDField()
@@ -44,6 +54,17 @@ class OrderListCreateApi(APIView):
 
         items = LineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
         payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+
+    class FormInputSerializer(serializers.Serializer):
+        """The same order as a flat HTML form: one line."""
+
+        product_id = serializers.UUIDField()
+        quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, initial=1)
+        payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+
+        def validate(self, attrs):
+            line = {"product_id": attrs["product_id"], "quantity": attrs["quantity"]}
+            return {"items": [line], "payment_method": attrs["payment_method"]}
 
     @extend_schema(parameters=[_StatusFilter], responses={200: paginated(OrderOutputSerializer)})
     def get(self, request):
@@ -55,13 +76,19 @@ class OrderListCreateApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: OrderOutputSerializer})
     @idempotent()
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
+        shape = self.FormInputSerializer if is_html_form(request) else self.InputSerializer
+        serializer = shape(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = order_place(buyer=request.user, **serializer.validated_data)
-        return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(
+            OrderOutputSerializer(order, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class OrderSalesApi(APIView):
+    """Orders that contain the calling merchant's products, newest first."""
+
     permission_classes = [IsAuthenticated, IsMerchant]
 
     @extend_schema(parameters=[_StatusFilter], responses={200: paginated(OrderOutputSerializer)})
@@ -73,13 +100,18 @@ class OrderSalesApi(APIView):
 
 
 class OrderDetailApi(APIView):
-    @extend_schema(responses={200: OrderOutputSerializer})
+    """One order with its lines, and links to its audit trail and its payments."""
+
+    @extend_schema(responses={200: OrderDetailOutputSerializer})
     def get(self, request, order_id):
         order = order_get_visible(user=request.user, order_id=order_id)
-        return Response(OrderOutputSerializer(order).data)
+        prefetch_related_objects([order], "payments")
+        return Response(OrderDetailOutputSerializer(order, context={"request": request}).data)
 
 
 class OrderEventsApi(APIView):
+    """An order's audit trail: every status change, who made it and why."""
+
     @extend_schema(responses={200: paginated(OrderEventOutputSerializer)})
     def get(self, request, order_id):
         order = order_get_visible(user=request.user, order_id=order_id)
@@ -91,6 +123,8 @@ class _ReasonInput(serializers.Serializer):
 
 
 class OrderCancelApi(APIView):
+    """Cancel an unpaid order; its reserved units go back on sale."""
+
     @extend_schema(request=_ReasonInput, responses={200: OrderOutputSerializer})
     def post(self, request, order_id):
         order = order_get_visible(user=request.user, order_id=order_id)
@@ -101,14 +135,16 @@ class OrderCancelApi(APIView):
         order = order_cancel(
             order=order, actor=request.user, reason=serializer.validated_data["reason"]
         )
-        return Response(OrderOutputSerializer(order).data)
+        return Response(OrderOutputSerializer(order, context={"request": request}).data)
 
 
 class OrderFulfillApi(APIView):
+    """Mark a paid order fulfilled (the merchant of every line, or an admin)."""
+
     @extend_schema(request=None, responses={200: OrderOutputSerializer})
     def post(self, request, order_id):
         order = order_fulfill(order=_order_for_sellers(request, order_id), actor=request.user)
-        return Response(OrderOutputSerializer(order).data)
+        return Response(OrderOutputSerializer(order, context={"request": request}).data)
 
 
 class OrderRefundApi(APIView):
@@ -136,4 +172,4 @@ class OrderRefundApi(APIView):
             request_key=request.idempotency_key,
         )
         order = order_get_visible(user=request.user, order_id=order_id)
-        return Response(OrderOutputSerializer(order).data)
+        return Response(OrderOutputSerializer(order, context={"request": request}).data)

@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.links import link
 from orders.models import Order, OrderEvent, OrderItem
 
 
@@ -15,6 +17,8 @@ class OrderItemOutputSerializer(serializers.ModelSerializer):
 
 class OrderOutputSerializer(serializers.ModelSerializer):
     items = OrderItemOutputSerializer(many=True)
+    url = serializers.SerializerMethodField(help_text="This order.")
+    events_url = serializers.SerializerMethodField(help_text="Its audit trail.")
 
     class Meta:
         model = Order
@@ -27,10 +31,33 @@ class OrderOutputSerializer(serializers.ModelSerializer):
             "reserved_until",
             "refunded_amount",
             "items",
+            "url",
+            "events_url",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, order) -> str:
+        return link(self, "order-detail", order_id=order.pk)
+
+    @extend_schema_field(serializers.URLField())
+    def get_events_url(self, order) -> str:
+        return link(self, "order-events", order_id=order.pk)
+
+
+class OrderDetailOutputSerializer(OrderOutputSerializer):
+    payment_urls = serializers.SerializerMethodField(help_text="Its payments, newest first.")
+
+    class Meta(OrderOutputSerializer.Meta):
+        fields = [*OrderOutputSerializer.Meta.fields, "payment_urls"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.URLField()))
+    def get_payment_urls(self, order) -> list[str]:
+        payments = sorted(order.payments.all(), key=lambda p: p.created_at, reverse=True)
+        return [link(self, "payment-detail", payment_id=payment.pk) for payment in payments]
 
 
 class OrderEventOutputSerializer(serializers.ModelSerializer):

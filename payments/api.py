@@ -13,7 +13,9 @@ from core.idempotency import (
     HEADER,
     REPLAYED_HEADER,
     IdempotencyErrorCode,
+    browsable_form_key,
     idempotent,
+    takes_form_key,
     validate_idempotency_key,
 )
 from core.money import AmountField, CurrencyField, default_currency
@@ -29,12 +31,16 @@ from payments.services import (
 from payments.services.webhooks import webhook_receive_stripe
 
 
-def _payment_response(payment: Payment, http_status=status.HTTP_202_ACCEPTED) -> Response:
+def _payment_response(request, payment: Payment, http_status=status.HTTP_202_ACCEPTED) -> Response:
     prefetch_related_objects([payment], "attempts")
-    return Response(PaymentOutputSerializer(payment).data, status=http_status)
+    body = PaymentOutputSerializer(payment, context={"request": request}).data
+    return Response(body, status=http_status)
 
 
 class OrderPayApi(APIView):
+    """Pay a card order: the payment is charged asynchronously; follow its url for the
+    outcome."""
+
     class InputSerializer(serializers.Serializer):
         card_token = serializers.CharField(max_length=255)
 
@@ -49,17 +55,24 @@ class OrderPayApi(APIView):
         payment = payment_create_for_order(
             order=order, payer=request.user, card_token=serializer.validated_data["card_token"]
         )
-        return _payment_response(payment)
+        return _payment_response(request, payment)
 
 
 class PaymentDetailApi(APIView):
+    """One payment with every attempt at the gateway, and a link to what it pays for."""
+
     @extend_schema(responses={200: PaymentOutputSerializer})
     def get(self, request, payment_id):
         payment = payment_get_visible(user=request.user, payment_id=payment_id)
-        return Response(PaymentOutputSerializer(payment).data)
+        return Response(PaymentOutputSerializer(payment, context={"request": request}).data)
 
 
 class CheckoutCreateApi(APIView):
+    """Create a payment link (a checkout) for an amount; its hosted page is /pay/<id>/.
+
+    One per Idempotency-Key (header or `idempotency_key` field): the same key again
+    returns the same checkout."""
+
     permission_classes = [IsAuthenticated, IsMerchant]
 
     class InputSerializer(serializers.Serializer):
@@ -75,6 +88,7 @@ class CheckoutCreateApi(APIView):
         responses={201: CheckoutOutputSerializer, 200: CheckoutOutputSerializer},
         parameters=[OpenApiParameter(HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
+    @takes_form_key
     def post(self, request):
         key = request.headers.get(HEADER)
         if key is not None:
@@ -82,7 +96,7 @@ class CheckoutCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        key = key or data.get("idempotency_key")
+        key = key or data.get("idempotency_key") or browsable_form_key(request)
         if not key:
             raise ApplicationError(
                 f"A checkout needs an {HEADER} header or an idempotency_key field.",
@@ -106,12 +120,16 @@ class CheckoutCreateApi(APIView):
 
 
 class CheckoutDetailApi(APIView):
+    """A payment link (checkout): amount, merchant, status. Anyone logged in may pay it."""
+
     @extend_schema(responses={200: CheckoutOutputSerializer})
     def get(self, request, checkout_id):
         return Response(CheckoutOutputSerializer(checkout_get(checkout_id=checkout_id)).data)
 
 
 class CheckoutPayApi(APIView):
+    """Pay a checkout from your wallet or by card."""
+
     class InputSerializer(serializers.Serializer):
         payment_method = serializers.ChoiceField(choices=Payment.Method.choices)
         card_token = serializers.CharField(max_length=255, required=False, default="")
@@ -133,7 +151,7 @@ class CheckoutPayApi(APIView):
             method=serializer.validated_data["payment_method"],
             card_token=serializer.validated_data["card_token"],
         )
-        return _payment_response(payment)
+        return _payment_response(request, payment)
 
 
 class StripeWebhookApi(APIView):

@@ -23,6 +23,8 @@ def _currency_or_default(data: dict) -> str:
 
 
 class WalletDetailApi(APIView):
+    """Your wallet's balance in one currency (minor units)."""
+
     class FilterSerializer(serializers.Serializer):
         currency = CurrencyField(required=False)
 
@@ -37,6 +39,9 @@ class WalletDetailApi(APIView):
 
 
 class WalletDepositApi(APIView):
+    """Top up your wallet by card: 201 once the charge succeeds, 202 while the gateway
+    has not answered, 402 when the card is declined."""
+
     class InputSerializer(serializers.Serializer):
         amount = AmountField()
         currency = CurrencyField(required=False)
@@ -82,10 +87,15 @@ class WalletDepositApi(APIView):
                 WalletTransactionOutputSerializer(entry).data, status=status.HTTP_201_CREATED
             )
         # Still at the gateway (a retry is scheduled, or Stripe's webhook will tell).
-        return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            PaymentOutputSerializer(payment, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class WalletWithdrawApi(APIView):
+    """Pay out of your wallet; never below zero (409 insufficient_funds)."""
+
     class InputSerializer(serializers.Serializer):
         amount = AmountField()
         currency = CurrencyField(required=False)
@@ -116,6 +126,8 @@ class WalletWithdrawApi(APIView):
 
 
 class WalletTransactionListApi(APIView):
+    """Your ledger entries, newest first, each with the balance before and after."""
+
     class FilterSerializer(serializers.Serializer):
         currency = CurrencyField(required=False)
         kind = serializers.ChoiceField(choices=Transfer.Kind.choices, required=False)
