@@ -7,4 +7,19 @@ app_name = "catalog"
 urlpatterns = [
     path("", views.product_list, name="list"),
     path("products/<uuid:product_id>/", views.product_detail, name="detail"),
+    path("dashboard/products/", views.dashboard_products, name="dashboard_products"),
+    path("dashboard/products/new/", views.dashboard_product_new, name="dashboard_product_new"),
+    path(
+        "dashboard/products/<uuid:product_id>/", views.dashboard_product, name="dashboard_product"
+    ),
+    path(
+        "dashboard/products/<uuid:product_id>/stock/",
+        views.dashboard_product_adjust,
+        name="dashboard_product_adjust",
+    ),
+    path(
+        "dashboard/products/<uuid:product_id>/archive/",
+        views.dashboard_product_archive,
+        name="dashboard_product_archive",
+    ),
 ]

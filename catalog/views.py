@@ -1,12 +1,19 @@
 """Storefront pages over the catalog selectors (and the API's cache discipline)."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
+from accounts.decorators import merchant_required
 from catalog import cache
-from catalog.forms import CatalogFilterForm
-from catalog.selectors import product_list_public
+from catalog.forms import CatalogFilterForm, NewProductForm, ProductForm, StockAdjustForm
+from catalog.selectors import product_list_for_merchant, product_list_public, stock_movement_list
+from catalog.services import product_create, product_update, stock_adjust
+from core.exceptions import ApplicationError
+from core.forms import money_initial
+from core.pages import page_of
 
 PAGE_SIZE = 12
 
@@ -74,3 +81,91 @@ def product_detail(request, product_id):
     if product is None:
         raise Http404("No such product.")
     return render(request, "catalog/product_detail.html", {"product": _product_card(product)})
+
+
+# --- the merchant dashboard: products ---------------------------------------------
+
+
+def _own_product(request, product_id):
+    product = product_list_for_merchant(merchant=request.user).filter(pk=product_id).first()
+    if product is None:
+        raise Http404("No such product of yours.")
+    return product
+
+
+@merchant_required
+def dashboard_products(request):
+    products = page_of(request, product_list_for_merchant(merchant=request.user).order_by("name"))
+    return render(request, "dashboard/products.html", {"page": products})
+
+
+@merchant_required
+def dashboard_product_new(request):
+    form = NewProductForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        product = product_create(merchant=request.user, **form.cleaned_data)
+        messages.success(request, f"{product.name} is on sale.")
+        return redirect("catalog:dashboard_product", product_id=product.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "dashboard/product_form.html", {"form": form, "product": None}, status=status
+    )
+
+
+@merchant_required
+def dashboard_product(request, product_id):
+    """Edit a product; its stock and the movements that made it."""
+    product = _own_product(request, product_id)
+    initial = {
+        "name": product.name,
+        "description": product.description,
+        "price": money_initial(product.price, product.currency),
+        "currency": product.currency,
+    }
+    form = ProductForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        product_update(product=product, data=form.cleaned_data)
+        messages.success(request, "Saved.")
+        return redirect("catalog:dashboard_product", product_id=product.pk)
+    context = {
+        "form": form,
+        "product": product,
+        "adjust_form": StockAdjustForm(),
+        "movements": page_of(request, stock_movement_list(product=product)),
+    }
+    return render(
+        request, "dashboard/product_form.html", context, status=400 if form.errors else 200
+    )
+
+
+@merchant_required
+@require_POST
+def dashboard_product_adjust(request, product_id):
+    product = _own_product(request, product_id)
+    form = StockAdjustForm(request.POST)
+    if form.is_valid():
+        try:
+            stock_adjust(
+                product=product,
+                delta=form.cleaned_data["delta"],
+                actor=request.user,
+                note=form.cleaned_data["reason"],
+            )
+        except ApplicationError as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, "Stock adjusted.")
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("catalog:dashboard_product", product_id=product.pk)
+
+
+@merchant_required
+@require_POST
+def dashboard_product_archive(request, product_id):
+    """Take a product off sale ("Archive") or put it back ("Restore")."""
+    product = _own_product(request, product_id)
+    product_update(product=product, data={"is_active": not product.is_active})
+    messages.success(request, "Back on sale." if product.is_active else "Archived: no longer sold.")
+    return redirect("catalog:dashboard_products")

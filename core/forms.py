@@ -21,11 +21,14 @@ class MoneyField(forms.CharField):
 
 
 class MoneyFormMixin:
-    """Converts every MoneyField after the currency is known (clean())."""
+    """Converts every MoneyField once the currency is known: the form's `currency`
+    field, else its `currency` attribute (say an order's), else the default."""
+
+    currency: str | None = None
 
     def clean(self):
         cleaned = super().clean()
-        currency = cleaned.get("currency") or default_currency()
+        currency = cleaned.get("currency") or self.currency or default_currency()
         for name, field in self.fields.items():
             if isinstance(field, MoneyField) and cleaned.get(name):
                 try:

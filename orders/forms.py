@@ -1,6 +1,6 @@
 from django import forms
 
-from core.forms import OneTimeKeyForm
+from core.forms import MoneyField, MoneyFormMixin, OneTimeKeyForm
 from orders.models import Order
 from orders.services import MAX_QUANTITY
 
@@ -35,3 +35,12 @@ TEST_CARDS = [
 
 class CardPaymentForm(OneTimeKeyForm):
     card_token = forms.ChoiceField(label="Card", choices=TEST_CARDS)
+
+
+class RefundForm(MoneyFormMixin, OneTimeKeyForm):
+    amount = MoneyField(label="Amount", required=False, help_text="Empty: everything that is left.")
+    reason = forms.CharField(label="Reason", max_length=255, required=False)
+
+    def __init__(self, *args, currency: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency

@@ -14,4 +14,8 @@ urlpatterns = [
     path("orders/<uuid:order_id>/status/", views.order_status, name="status"),
     path("orders/<uuid:order_id>/cancel/", views.order_cancel_view, name="cancel"),
     path("orders/<uuid:order_id>/pay/", views.order_pay, name="pay"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/sales/", views.sales, name="sales"),
+    path("dashboard/sales/<uuid:order_id>/fulfil/", views.sale_fulfil, name="sale_fulfil"),
+    path("dashboard/sales/<uuid:order_id>/refund/", views.sale_refund, name="sale_refund"),
 ]

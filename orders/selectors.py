@@ -1,4 +1,5 @@
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.http import Http404
 
 from accounts.models import User
@@ -47,3 +48,53 @@ def order_merchant_ids(*, order: Order) -> set:
 
 def order_event_list(*, order: Order) -> QuerySet[OrderEvent]:
     return order.events.order_by("id")
+
+
+def _merchant_lines(merchant: User):
+    return OrderItem.objects.filter(merchant=merchant)
+
+
+SALE_STATUSES = (Order.Status.PAID, Order.Status.FULFILLED)
+
+
+def merchant_sales_summary(*, merchant: User, since) -> dict:
+    """Orders with the merchant's lines paid since `since` (still paid or fulfilled,
+    not refunded), and the revenue of those lines in minor units."""
+    lines = _merchant_lines(merchant).filter(
+        order__status__in=SALE_STATUSES, order__created_at__gte=since
+    )
+    totals = lines.aggregate(
+        orders=Count("order", distinct=True), revenue=Sum(F("unit_price") * F("quantity"))
+    )
+    return {"orders": totals["orders"], "revenue": totals["revenue"] or 0}
+
+
+def merchant_daily_revenue(*, merchant: User, since) -> dict:
+    """{date: revenue in minor units} of the merchant's paid lines since `since`."""
+    rows = (
+        _merchant_lines(merchant)
+        .filter(order__status__in=SALE_STATUSES, order__created_at__gte=since)
+        .annotate(day=TruncDate("order__created_at"))
+        .values("day")
+        .annotate(revenue=Sum(F("unit_price") * F("quantity")))
+    )
+    return {row["day"]: row["revenue"] for row in rows}
+
+
+def merchant_open_reservations(*, merchant: User) -> int:
+    return Order.objects.filter(
+        _sells_in(merchant),
+        status=Order.Status.PAYMENT_PENDING,
+        payment_method=Order.PaymentMethod.CARD,
+    ).count()
+
+
+def merchant_sale_lines(*, merchant: User, start, end) -> QuerySet[OrderItem]:
+    """The merchant's order lines of orders placed from `start` to `end` (dates,
+    both included), oldest first: what a sales export lists."""
+    return (
+        _merchant_lines(merchant)
+        .filter(order__created_at__date__gte=start, order__created_at__date__lte=end)
+        .select_related("order")
+        .order_by("order__created_at", "id")
+    )

@@ -1,6 +1,8 @@
 """Storefront pages for the cart, checkout and orders, over the order and
 payment services the API uses."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,22 +10,38 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from accounts.decorators import merchant_required
+from core.charts import HEIGHT as CHART_HEIGHT
+from core.charts import WIDTH as CHART_WIDTH
+from core.charts import daily_bars
 from core.exceptions import ApplicationError
+from core.money import default_currency
 from core.pages import page_of, run_form_action
 from orders.cart import cart_add as add_to_cart
 from orders.cart import cart_clear, cart_lines, cart_order_items, cart_set
 from orders.errors import OrderErrorCode
-from orders.forms import CardPaymentForm, CartAddForm, CartUpdateForm, CheckoutForm
+from orders.forms import CardPaymentForm, CartAddForm, CartUpdateForm, CheckoutForm, RefundForm
 from orders.models import Order
-from orders.selectors import order_event_list, order_get_visible, order_list_for_buyer
-from orders.services import order_cancel, order_place
+from orders.selectors import (
+    merchant_daily_revenue,
+    merchant_open_reservations,
+    merchant_sales_summary,
+    order_event_list,
+    order_get_visible,
+    order_list_for_buyer,
+    order_list_for_merchant,
+    order_merchant_ids,
+)
+from orders.services import order_cancel, order_fulfill, order_place
 from payments.gateways import TransientGatewayError, browser_payments_enabled
 from payments.models import Payment
-from payments.selectors import payment_list_for_order
-from payments.services import payment_create_for_order, payment_start_in_browser
+from payments.selectors import payment_failed_count_for_merchant, payment_list_for_order
+from payments.services import payment_create_for_order, payment_start_in_browser, refund_order
+from wallets.services import wallet_get_or_create
 
 # Stripe.js and its frames, allowed only on the page that shows the Payment Element.
 STRIPE_CSP = {
@@ -227,3 +245,93 @@ def _pay_in_browser(request, order: Order):
     )
     response._csp_update = STRIPE_CSP  # django-csp's per-response addition
     return response
+
+
+# --- the merchant dashboard: overview and sales ------------------------------------
+
+
+@merchant_required
+def dashboard(request):
+    now = timezone.now()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = today.replace(day=1)
+    chart_start = today - timedelta(days=29)
+    daily = merchant_daily_revenue(merchant=request.user, since=chart_start)
+    context = {
+        "wallet": wallet_get_or_create(user=request.user, currency=default_currency()),
+        "today": merchant_sales_summary(merchant=request.user, since=today),
+        "month": merchant_sales_summary(merchant=request.user, since=month),
+        "reservations": merchant_open_reservations(merchant=request.user),
+        "failed": payment_failed_count_for_merchant(
+            merchant=request.user, since=now - timedelta(hours=24)
+        ),
+        "bars": daily_bars(daily, last_day=today.date()),
+        "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT},
+        "currency": default_currency(),
+    }
+    return render(request, "dashboard/overview.html", context)
+
+
+@merchant_required
+def sales(request):
+    status = request.GET.get("status") or None
+    if status not in Order.Status.values:
+        status = None
+    orders = page_of(request, order_list_for_merchant(merchant=request.user, status=status))
+    return render(
+        request,
+        "dashboard/sales.html",
+        {
+            "page": orders,
+            "status": status,
+            "statuses": Order.Status.choices,
+            "refund_form": RefundForm(),
+            "query": f"status={status}" if status else "",
+        },
+    )
+
+
+def _merchant_order(request, order_id) -> Order:
+    order = order_get_visible(user=request.user, order_id=order_id)
+    if order_merchant_ids(order=order) != {request.user.pk}:
+        raise PermissionDenied("Only the merchant of every item can do this.")
+    return order
+
+
+@merchant_required
+@require_POST
+def sale_fulfil(request, order_id):
+    try:
+        order_fulfill(order=_merchant_order(request, order_id), actor=request.user)
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "Order fulfilled.")
+    return redirect("orders:sales")
+
+
+@merchant_required
+@require_POST
+def sale_refund(request, order_id):
+    order = _merchant_order(request, order_id)
+    form = RefundForm(request.POST, currency=order.currency)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("orders:sales")
+
+    def refund() -> dict:
+        refund_order(
+            order=order,
+            amount=form.cleaned_data.get("amount") or None,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            request_key=request.idempotency_key,
+        )
+        return {"order_id": str(order.pk)}
+
+    # A card refund calls the gateway: never inside a transaction.
+    outcome = run_form_action(request, form, refund, atomic=False)
+    if outcome is not None and outcome.ok and not outcome.replayed:
+        messages.success(request, "Refunded.")
+    return redirect("orders:sales")

@@ -1,6 +1,6 @@
 from django import forms
 
-from core.forms import OneTimeKeyForm
+from core.forms import CurrencyChoiceField, MoneyField, MoneyFormMixin, OneTimeKeyForm
 from orders.forms import TEST_CARDS
 from payments.models import Payment
 
@@ -21,3 +21,9 @@ class CheckoutPayForm(OneTimeKeyForm):
         elif not cleaned.get("card_token"):
             self.add_error("card_token", "Choose a card to pay by card.")
         return cleaned
+
+
+class PaymentLinkForm(MoneyFormMixin, OneTimeKeyForm):
+    amount = MoneyField(label="Amount")
+    currency = CurrencyChoiceField(label="Currency")
+    description = forms.CharField(label="Description", max_length=255, required=False)

@@ -29,3 +29,21 @@ def checkout_get(*, checkout_id) -> Checkout:
 def payment_list_for_order(*, order) -> list[Payment]:
     """The order's payments, newest first, with their attempts."""
     return list(order.payments.prefetch_related("attempts").order_by("-created_at"))
+
+
+def payment_failed_count_for_merchant(*, merchant: User, since) -> int:
+    """Payments to this merchant (their order lines or checkouts) that failed since `since`."""
+    return (
+        Payment.objects.filter(status=Payment.Status.FAILED, updated_at__gte=since)
+        .filter(Q(order__items__merchant=merchant) | Q(checkout__merchant=merchant))
+        .distinct()
+        .count()
+    )
+
+
+def checkout_list_for_merchant(*, merchant: User):
+    return (
+        Checkout.objects.filter(merchant=merchant)
+        .prefetch_related("payments")
+        .order_by("-created_at")
+    )

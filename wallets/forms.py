@@ -30,3 +30,16 @@ class WithdrawForm(MoneyFormMixin, OneTimeKeyForm):
             minimum = format_money(settings.MINIMUM_WITHDRAWAL, default_currency())
             self.add_error("amount", f"Withdrawals start at {minimum}.")
         return cleaned
+
+
+class DateRangeForm(forms.Form):
+    """An export's period, both days included."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            raise forms.ValidationError("The period must end on or after its first day.")
+        return cleaned
