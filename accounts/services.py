@@ -1,4 +1,5 @@
 from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.exceptions import TokenError
@@ -11,6 +12,7 @@ from accounts.models import User
 from accounts.tokens import VersionedRefreshToken, token_is_current
 
 EMAIL_TAKEN = "A user with this email already exists."
+MERCHANTS_GROUP = "Merchants"  # made by migration accounts.0003 with its permissions
 
 
 def user_register(
@@ -35,8 +37,19 @@ def user_register(
     try:
         with transaction.atomic():
             user.save()
+            if user.is_merchant:
+                user_grant_merchant_admin(user=user)
     except IntegrityError as exc:
         raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
+    return user
+
+
+def user_grant_merchant_admin(*, user: User) -> User:
+    """A merchant uses the Django admin too: staff, in the Merchants group, whose
+    admin pages show only the merchant's own rows."""
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.add(Group.objects.get(name=MERCHANTS_GROUP))
     return user
 
 

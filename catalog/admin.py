@@ -1,8 +1,39 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 
+from catalog.forms import StockAdjustForm
 from catalog.models import Product, Stock, StockMovement
-from catalog.services import product_create, product_delete, product_update
-from core.admin import MerchantScopedAdmin, ReadOnlyAdminMixin, is_platform_admin
+from catalog.services import product_create, product_delete, product_update, stock_adjust
+from core.admin import MerchantScopedAdmin, ReadOnlyAdminMixin, is_platform_admin, money_display
+from core.exceptions import ApplicationError
+from core.forms import CurrencyChoiceField, money_initial
+from core.money import to_minor_units
+
+
+class ProductAdminForm(forms.ModelForm):
+    """The price typed and shown in major units ("19.99"), the currency a choice."""
+
+    price = forms.CharField(label="Price", max_length=20, help_text="For example 19.99")
+    currency = CurrencyChoiceField(label="Currency")
+
+    class Meta:
+        model = Product
+        fields = ["merchant", "name", "description", "price", "currency", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            self.initial["price"] = money_initial(self.instance.price, self.instance.currency)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("price") and cleaned.get("currency"):
+            try:
+                cleaned["price"] = to_minor_units(cleaned["price"], cleaned["currency"])
+            except ValueError as exc:
+                self.add_error("price", str(exc))
+        return cleaned
 
 
 class StockInline(ReadOnlyAdminMixin, admin.StackedInline):
@@ -25,13 +56,19 @@ class StockMovementInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(MerchantScopedAdmin):
-    list_display = ["name", "merchant", "price", "currency", "is_active", "deleted_at"]
+    form = ProductAdminForm
+    price_display = money_display("price", label="price")
+    list_display = ["name", "merchant", "price_display", "available", "is_active", "deleted_at"]
     list_filter = ["is_active", "currency", "merchant"]
     search_fields = ["name", "description", "slug", "merchant__email"]
-    list_select_related = ["merchant"]
     readonly_fields = ["slug", "deleted_at", "created_at", "updated_at"]
     inlines = [StockInline, StockMovementInline]
-    actions = ["soft_delete"]
+    actions = ["adjust_stock", "soft_delete"]
+    list_select_related = ["merchant", "stock"]
+
+    @admin.display(description="available", ordering="stock__available")
+    def available(self, product):
+        return product.stock.available
 
     def get_fields(self, request, obj=None):
         fields = ["name", "description", "price", "currency", "is_active"]
@@ -59,6 +96,37 @@ class ProductAdmin(MerchantScopedAdmin):
 
     def save_related(self, request, form, formsets, change):
         form.save_m2m()
+
+    @admin.action(description="Adjust stock of selected products…")
+    def adjust_stock(self, request, queryset):
+        """Stock changes only as recorded movements, through the same service as the API."""
+        form = StockAdjustForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for product in queryset:
+                try:
+                    stock_adjust(
+                        product=product,
+                        delta=form.cleaned_data["delta"],
+                        actor=request.user,
+                        note=form.cleaned_data["reason"],
+                    )
+                except ApplicationError as refused:
+                    self.message_user(request, f"{product}: {refused}", messages.ERROR)
+                else:
+                    self.message_user(request, f"{product}: stock adjusted.", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/catalog/adjust_stock.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Adjust stock",
+                "form": form,
+                "products": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description="Delete selected products (soft)")
     def soft_delete(self, request, queryset):

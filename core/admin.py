@@ -5,6 +5,27 @@ from django.contrib import admin
 from django.core.cache import cache
 from django.http import HttpResponse
 
+from core.models import IdempotencyKey
+from core.money import format_money
+
+admin.site.site_header = admin.site.site_title = "Kassa administration"
+admin.site.index_title = "Kassa"
+admin.site.index_template = "admin/kassa_index.html"
+
+
+def money_display(field: str, *, label: str, currency: str = "currency"):
+    """A ModelAdmin attribute for a column or read-only field that shows minor
+    units as money ("$25.00"); `currency` is the (dotted) path to the currency."""
+
+    @admin.display(description=label, ordering=field)
+    def show(model_admin, obj):
+        amount, code = getattr(obj, field), obj
+        for part in currency.split("."):
+            code = getattr(code, part, None)
+        return "-" if amount is None or not code else format_money(amount, code)
+
+    return show
+
 
 def is_platform_admin(user) -> bool:
     return user.is_superuser or getattr(user, "role", None) == "ADMIN"
@@ -73,3 +94,14 @@ def throttled_admin_login(request, extra_context=None):
     if failed and cache.add(key, 1, timeout=period) is False:
         cache.incr(key)
     return response
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """For support: what a client's Idempotency-Key did, and what it answered."""
+
+    list_display = ["key", "user", "method", "path", "status", "response_status", "created_at"]
+    list_filter = ["status", "method", "response_status"]
+    search_fields = ["key", "user__email", "path"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from core.admin import MerchantScopedAdmin, ReadOnlyAdminMixin, is_platform_admin
+from core.admin import MerchantScopedAdmin, ReadOnlyAdminMixin, is_platform_admin, money_display
 from core.exceptions import ApplicationError
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import order_cancel, order_fulfill
@@ -9,7 +9,8 @@ from payments.services import refund_order
 
 class OrderItemInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = OrderItem
-    fields = ["product", "merchant", "name", "unit_price", "quantity"]
+    unit_price_display = money_display("unit_price", label="unit price", currency="order.currency")
+    fields = ["product", "merchant", "name", "unit_price_display", "quantity"]
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -28,7 +29,10 @@ class OrderAdmin(ReadOnlyAdminMixin, MerchantScopedAdmin):
     """Orders change only through the actions, which call the order services."""
 
     merchant_lookup = "items__merchant"
-    list_display = ["id", "buyer", "status", "payment_method", "total", "currency", "created_at"]
+    total_display = money_display("total", label="total")
+    refunded_display = money_display("refunded_amount", label="refunded")
+    exclude = ["total", "currency", "refunded_amount"]  # shown formatted, read-only
+    list_display = ["id", "buyer", "status", "payment_method", "total_display", "created_at"]
     list_filter = ["status", "payment_method", "currency"]
     search_fields = ["id", "buyer__email", "items__name"]
     list_select_related = ["buyer"]
@@ -37,9 +41,8 @@ class OrderAdmin(ReadOnlyAdminMixin, MerchantScopedAdmin):
         "buyer",
         "status",
         "payment_method",
-        "total",
-        "currency",
-        "refunded_amount",
+        "total_display",
+        "refunded_display",
         "reserved_until",
         "created_at",
         "updated_at",

@@ -98,3 +98,10 @@ def merchant_sale_lines(*, merchant: User, start, end) -> QuerySet[OrderItem]:
         .select_related("order")
         .order_by("order__created_at", "id")
     )
+
+
+def order_day_summary(*, since) -> dict:
+    """Orders placed since `since`, and the revenue of those paid (all merchants)."""
+    placed = Order.objects.filter(created_at__gte=since)
+    paid = placed.filter(status__in=SALE_STATUSES).aggregate(revenue=Sum("total"))
+    return {"orders": placed.count(), "revenue": paid["revenue"] or 0}

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 from django.db.models import Q
 from django.http import Http404
 
 from accounts.models import User
+from payments.errors import PaymentErrorCode
 from payments.models import Checkout, Payment
 
 
@@ -47,3 +50,28 @@ def checkout_list_for_merchant(*, merchant: User):
         .prefetch_related("payments")
         .order_by("-created_at")
     )
+
+
+def payment_exhausted_list(*, limit: int = 10) -> list[Payment]:
+    """The dead letters: payments whose retries ran out, newest first."""
+    return list(
+        Payment.objects.filter(
+            status=Payment.Status.FAILED, failure_code=PaymentErrorCode.RETRIES_EXHAUSTED
+        )
+        .select_related("payer")
+        .order_by("-updated_at")[:limit]
+    )
+
+
+def payment_health(*, now, stuck_after) -> dict:
+    """What the staff's admin index shows about payments right now."""
+    live = [Payment.Status.PENDING, Payment.Status.PROCESSING]
+    return {
+        "failed_24h": Payment.objects.filter(
+            status=Payment.Status.FAILED, updated_at__gte=now - timedelta(hours=24)
+        ).count(),
+        "stuck": Payment.objects.filter(status__in=live, updated_at__lt=now - stuck_after).count(),
+        "exhausted": Payment.objects.filter(
+            status=Payment.Status.FAILED, failure_code=PaymentErrorCode.RETRIES_EXHAUSTED
+        ).count(),
+    }

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin, money_display
 from core.exceptions import ApplicationError
 from core.money import MAX_AMOUNT
 from wallets.models import LedgerEntry, Transfer, Wallet
@@ -25,7 +25,11 @@ class AdjustmentForm(forms.Form):
 
 class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = LedgerEntry
-    fields = ["created_at", "transfer", "amount", "balance_before", "balance_after"]
+    amount_display = money_display("amount", label="amount", currency="wallet.currency")
+    after_display = money_display(
+        "balance_after", label="balance after", currency="wallet.currency"
+    )
+    fields = ["created_at", "transfer", "amount_display", "after_display"]
     readonly_fields = fields
     ordering = ["-id"]
     extra = 0
@@ -36,7 +40,9 @@ class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Balances are never edited: corrections are ADJUSTMENT transfers (the action)."""
 
-    list_display = ["__str__", "kind", "owner", "system_name", "currency", "balance", "updated_at"]
+    balance_display = money_display("balance", label="balance")
+    exclude = ["balance"]  # shown formatted, never as an input
+    list_display = ["__str__", "kind", "owner", "system_name", "balance_display", "updated_at"]
     list_filter = ["kind", "currency", "system_name"]
     search_fields = ["owner__email", "id"]
     list_select_related = ["owner"]
@@ -48,7 +54,7 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return request.user.is_superuser
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Wallet._meta.fields]
+        return [*(f.name for f in Wallet._meta.fields if f.name != "balance"), "balance_display"]
 
     @admin.action(description="Create a balancing adjustment…")
     def create_adjustment(self, request, queryset):
@@ -86,7 +92,8 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "kind", "amount", "currency", "reference", "created_by"]
+    amount_display = money_display("amount", label="amount")
+    list_display = ["created_at", "kind", "amount_display", "reference", "created_by"]
     list_filter = ["kind", "currency"]
     search_fields = ["id", "reference", "description"]
     list_select_related = ["created_by"]
@@ -94,6 +101,16 @@ class TransferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "created_at", "wallet", "amount", "balance_before", "balance_after"]
+    amount_display = money_display("amount", label="amount", currency="wallet.currency")
+    before_display = money_display("balance_before", label="before", currency="wallet.currency")
+    after_display = money_display("balance_after", label="after", currency="wallet.currency")
+    list_display = [
+        "id",
+        "created_at",
+        "wallet",
+        "amount_display",
+        "before_display",
+        "after_display",
+    ]
     search_fields = ["wallet__owner__email", "transfer__id"]
     list_select_related = ["wallet"]
