@@ -1,5 +1,5 @@
 from django.contrib.auth import password_validation
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.exceptions import TokenError
@@ -8,11 +8,11 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from accounts import merchants
 from accounts.models import User
 from accounts.tokens import VersionedRefreshToken, token_is_current
 
 EMAIL_TAKEN = "A user with this email already exists."
-MERCHANTS_GROUP = "Merchants"  # made by migration accounts.0003 with its permissions
 
 
 def user_register(
@@ -49,8 +49,22 @@ def user_grant_merchant_admin(*, user: User) -> User:
     admin pages show only the merchant's own rows."""
     user.is_staff = True
     user.save(update_fields=["is_staff"])
-    user.groups.add(Group.objects.get(name=MERCHANTS_GROUP))
+    user.groups.add(_merchants_group())
     return user
+
+
+def _merchants_group() -> Group:
+    # Made by migration accounts.0003; made again here should it be gone (a
+    # database flushed after its migrations, as between transactional tests).
+    group, created = Group.objects.get_or_create(name=merchants.GROUP)
+    if created:
+        group.permissions.set(
+            [
+                Permission.objects.get(content_type__app_label=app, codename=codename)
+                for app, codename in merchants.codenames()
+            ]
+        )
+    return group
 
 
 def user_issue_tokens(*, user: User) -> dict[str, str]:

@@ -4,20 +4,7 @@ pages then scope every list to the merchant's own rows. Existing merchants join.
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-GROUP = "Merchants"
-PERMISSIONS = [
-    ("catalog", "product", ["add", "change", "view"]),
-    ("catalog", "stock", ["view"]),
-    ("catalog", "stockmovement", ["view"]),
-    ("orders", "order", ["change", "view"]),  # change: the fulfil and refund actions
-    ("orders", "orderitem", ["view"]),
-    ("orders", "orderevent", ["view"]),
-    ("payments", "checkout", ["view"]),
-    ("payments", "payment", ["view"]),
-    ("payments", "paymentattempt", ["view"]),
-    ("payments", "paymentrefund", ["view"]),
-]
-
+from accounts.merchants import GROUP, codenames
 
 def create_group(apps, schema_editor):
     # Permissions are normally made after all migrations; make them now.
@@ -29,13 +16,10 @@ def create_group(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     User = apps.get_model("accounts", "User")
     group, _ = Group.objects.get_or_create(name=GROUP)
-    codenames = [
-        (app, f"{action}_{model}") for app, model, actions in PERMISSIONS for action in actions
-    ]
     group.permissions.set(
         [
             Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in codenames
+            for app, codename in codenames()
         ]
     )
     for merchant in User.objects.filter(role="MERCHANT"):
