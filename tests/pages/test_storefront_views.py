@@ -398,3 +398,17 @@ def test_a_product_no_longer_sold_leaves_the_cart_with_a_message_and_nothing_is_
     assert "Kept card" in html and "Cart (1)" in html
     assert not Order.objects.exists()
     assert Wallet.objects.get(owner=buyer).balance == 10_000
+
+
+def test_a_server_error_is_a_page_in_the_site_look_and_json_under_the_api():
+    from django.test import RequestFactory
+
+    from core.views import server_error
+
+    page = server_error(RequestFactory().get("/cart/"))
+    api = server_error(RequestFactory().get("/api/v1/orders"))
+
+    assert page.status_code == 500
+    assert "Something went wrong" in page.content.decode()
+    assert "/static/vendor/pico/pico.min.css" in page.content.decode()
+    assert (api.status_code, api["Content-Type"]) == (500, "application/json")
