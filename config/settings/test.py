@@ -1,6 +1,10 @@
 """pytest: fast hashing, in-memory email, Celery tasks run in-process."""
 
+import os
+from urllib.parse import urlparse
+
 from .base import *  # noqa: F403
+from .base import CACHES, REDIS_URL
 
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
 DEBUG = False
@@ -17,3 +21,11 @@ PAYMENT_GATEWAY = "simulated"
 STRIPE_SECRET_KEY = "sk_test_placeholder"
 STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
 AXES_VERBOSE = False
+
+# pytest-xdist: each worker (gw0, gw1, ...) gets its own Redis database, since
+# every test clears the cache and would otherwise wipe the other worker's keys.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and REDIS_URL:
+    _url = urlparse(REDIS_URL)
+    _db = int(_url.path.lstrip("/") or 0) + int(_worker[2:])
+    CACHES["default"]["LOCATION"] = _url._replace(path=f"/{_db}").geturl()
