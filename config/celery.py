@@ -1,9 +1,12 @@
 import os
 
 from celery import Celery
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("kassa")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A task's log lines carry the request id of the request that sent it.
+app.steps["worker"].add(DjangoStructLogInitStep)

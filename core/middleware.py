@@ -1,5 +1,6 @@
 """Request guards that run before any view."""
 
+import structlog
 from django.conf import settings
 from django.http import JsonResponse
 
@@ -26,3 +27,18 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class RequestIdHeaderMiddleware:
+    """Names the request's id (django-structlog's, the one in every log line of
+    the request) in the X-Request-ID response header, for support to look up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        request_id = structlog.contextvars.get_contextvars().get("request_id")
+        if request_id:
+            response["X-Request-ID"] = request_id
+        return response

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import structlog
 from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -27,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "django_htmx",
+    "django_structlog",
     "csp",
     "axes",
     "drf_spectacular",
@@ -40,6 +42,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later line of the request, the tasks it sends and their gateway
+    # calls carry its request id (django-structlog), which the answer names too.
+    "django_structlog.middlewares.RequestMiddleware",
+    "core.middleware.RequestIdHeaderMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -323,15 +329,55 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Logging ------------------------------------------------------------------
 
+# One line per event; LOG_FORMAT=json (production's default) for a log shipper,
+# readable lines otherwise. structlog's context (request_id, user_id, task_id,
+# payment_id, ...) joins every line, Kassa's own stdlib loggers' included.
+LOG_FORMAT = env("LOG_FORMAT", default="console")
+_shared_processors = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        *_shared_processors,
+        structlog.stdlib.PositionalArgumentsFormatter(),
+        structlog.processors.format_exc_info,
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    cache_logger_on_first_use=True,
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "kassa": {
+            "()": structlog.stdlib.ProcessorFormatter,
+            "processors": [
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.JSONRenderer()
+                if LOG_FORMAT == "json"
+                else structlog.dev.ConsoleRenderer(colors=False),
+            ],
+            "foreign_pre_chain": _shared_processors,
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kassa"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # django-axes logs every successful login at INFO; failures and lockouts
-    # (WARNING) are what an operator needs.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes logs every successful login at INFO; failures and lockouts
+        # (WARNING) are what an operator needs.
+        "axes": {"level": "WARNING"},
+        # At DEBUG the Stripe library logs request bodies (card tokens), and
+        # Django's database backend logs SQL with its parameters: never.
+        "stripe": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# An X-Request-ID header is believed only from a trusted proxy (NUM_PROXIES).
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.int("NUM_PROXIES", default=0) > 0
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers keep the logging above

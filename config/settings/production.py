@@ -1,5 +1,6 @@
 """Production: what gunicorn and docker-compose use. Secrets come from the env."""
 
+import structlog
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -9,6 +10,11 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY: production never uses a default key.")
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+LOGGING["formatters"]["kassa"]["processors"][-1] = (  # noqa: F405
+    structlog.processors.JSONRenderer()
+    if env("LOG_FORMAT", default="json") == "json"
+    else structlog.dev.ConsoleRenderer(colors=False)
+)
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

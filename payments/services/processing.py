@@ -13,6 +13,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
+import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -77,7 +78,15 @@ def payment_process(*, payment_id) -> Outcome:
         number = payment.attempts.count() + 1
         attempt = PaymentAttempt.objects.create(payment=payment, number=number)
         payment_set_status(payment, S.PROCESSING)
+    # Every log line of this attempt, the gateway library's included, names it.
+    with structlog.contextvars.bound_contextvars(
+        payment_id=str(payment.pk), order_id=str(payment.order_id or ""), attempt=number
+    ):
+        return _attempt(payment, attempt)
 
+
+def _attempt(payment: Payment, attempt: PaymentAttempt) -> Outcome:
+    payment_id, number = payment.pk, attempt.number
     if reason := _not_payable_reason(payment):
         payment_fail(
             payment_id=payment_id,
@@ -89,6 +98,7 @@ def payment_process(*, payment_id) -> Outcome:
     if payment.method == Payment.Method.WALLET:
         return _pay_from_wallet(payment, attempt)
 
+    logger.info("gateway_charge gateway=%s", get_gateway().name)
     try:
         result = get_gateway().charge(payment=payment, attempt=number)
     except TransientGatewayError as exc:
