@@ -15,4 +15,6 @@ RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
 USER kassa
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]

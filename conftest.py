@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import AdminFactory, MerchantFactory, UserFactory
+from payments.tests.worker import BROKERS, broker_reachable
 
 PASSWORD = "correct-horse-battery"
 
@@ -91,3 +92,12 @@ def run_in_threads(target, args_list):
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker(request):
+    """The Celery broker URL a real-worker test runs against, once for each."""
+    url = dict(zip(["redis", "rabbitmq"], BROKERS, strict=True))[request.param]
+    if not broker_reachable(url):
+        pytest.skip(f"no broker at {url} (CI starts RabbitMQ and Redis)")
+    return url

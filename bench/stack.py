@@ -142,20 +142,16 @@ def running_kassa(database_url: str, redis_url: str, *, worker: bool = True):
 
 
 def start_gunicorn(port: int, env: dict, **popen) -> subprocess.Popen:
-    """gunicorn as the bench measures it: 2 sync workers, one per core."""
+    """gunicorn from gunicorn.conf.py, as production runs it (2 sync workers, one
+    per core), on a free port and without access log lines."""
+    env = {
+        **env,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_ACCESSLOG": "",
+        "GUNICORN_LOGLEVEL": "warning",
+    }
     return subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"],
         cwd=ROOT,
         env=env,
         **popen,

@@ -4,10 +4,11 @@ import logging
 import uuid
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import JsonResponse
 
 from config.celery import app as celery_app
+from core.heartbeat import heartbeat_state
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,12 @@ def healthz(request):
 
 
 def readyz(request):
-    """Readiness: 200 when database, cache and broker all answer, else 503."""
+    """Readiness: 200 when database, cache and broker all answer, else 503.
+
+    It also reports whether a Celery worker ran beat's heartbeat task lately
+    ("workers"), read from one row: no waiting on a worker. That does not fail
+    readiness: the web answers (wallet checkouts, reads) without workers; card
+    payments wait for them, and the report says so."""
     results = {}
     for name, check in CHECKS.items():
         try:
@@ -52,7 +58,11 @@ def readyz(request):
         else:
             results[name] = "ok"
     ready = all(result == "ok" for result in results.values())
+    try:
+        workers = heartbeat_state()
+    except DatabaseError:
+        workers = {"state": "unknown", "seconds_ago": None}
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": results},
+        {"status": "ok" if ready else "unavailable", "checks": results, "workers": workers},
         status=200 if ready else 503,
     )

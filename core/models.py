@@ -74,3 +74,14 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.user_id}:{self.key} ({self.status})"
+
+
+class Heartbeat(models.Model):
+    """When a process last proved it was alive (the Celery worker, via beat). In
+    the database, which every process shares whatever the cache is."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.seen_at:%H:%M:%S}"

@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from core.heartbeat import heartbeat_record
 from core.models import IdempotencyKey
 
 
@@ -8,3 +9,9 @@ from core.models import IdempotencyKey
 def purge_expired_idempotency_keys_task() -> int:
     deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
+
+
+@shared_task(ignore_result=True)
+def worker_heartbeat_task() -> None:
+    """Sent by beat; whichever worker runs it proves the workers are alive."""
+    heartbeat_record()

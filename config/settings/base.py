@@ -312,6 +312,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Beat sends a heartbeat task this often; /readyz calls the workers alive while
+# one ran within WORKER_HEARTBEAT_MAX_AGE seconds.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=20)
+WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=60)
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-keys": {
         "task": "core.tasks.purge_expired_idempotency_keys_task",
@@ -320,6 +324,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-stuck-payments": {
         "task": "payments.tasks.reconcile_stuck_payments_task",
         "schedule": 60.0,
+    },
+    "worker-heartbeat": {
+        "task": "core.tasks.worker_heartbeat_task",
+        "schedule": float(WORKER_HEARTBEAT_SECONDS),
     },
     "release-expired-reservations": {
         "task": "orders.tasks.release_expired_reservations_task",

@@ -49,3 +49,30 @@ def test_readyz_is_503_naming_a_dead_cache():
     assert response.status_code == 503
     assert response.json()["checks"]["cache"] == "error"
     assert response.json()["checks"]["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readiness_reports_whether_a_worker_ran_the_heartbeat_lately(client, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import Heartbeat
+    from core.tasks import worker_heartbeat_task
+
+    settings.WORKER_HEARTBEAT_MAX_AGE = 60
+    without = client.get("/readyz").json()["workers"]
+    worker_heartbeat_task.delay()  # what a worker does when beat sends it
+    alive = client.get("/readyz").json()["workers"]
+    Heartbeat.objects.update(seen_at=timezone.now() - timedelta(minutes=5))
+    gone = client.get("/readyz").json()["workers"]
+
+    assert without == {"state": "missing", "seconds_ago": None}
+    assert alive["state"] == "ok" and alive["seconds_ago"] < 5
+    assert gone["state"] == "stale" and gone["seconds_ago"] >= 300
+
+
+def test_beat_sends_the_heartbeat_more_often_than_readiness_tolerates(settings):
+    schedule = {e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert schedule["core.tasks.worker_heartbeat_task"] < settings.WORKER_HEARTBEAT_MAX_AGE

@@ -15,22 +15,22 @@ from payments.models import Payment
 from payments.services import payment_create_for_order
 from payments.tasks import process_payment_task
 from payments.tests.factories import card_order
-from payments.tests.worker import BROKER, start_worker, stop_worker
+from payments.tests.worker import start_worker, stop_worker
 from wallets.verification import ledger_violations
 
 
 @pytest.fixture
-def worker_queue():
+def worker_queue(broker):
     queue = f"kassa-e2e-{uuid.uuid4().hex[:8]}"
-    worker = start_worker(queue, PAYMENT_RETRY_BASE_DELAY="0.2")
+    worker = start_worker(queue, broker=broker, PAYMENT_RETRY_BASE_DELAY="0.2")
     yield queue
     print(stop_worker(worker))
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_pays_a_flaky_card_order_after_three_attempts(worker_queue):
-    sender = Celery(broker=BROKER, set_as_current=False)
+def test_real_worker_pays_a_flaky_card_order_after_three_attempts(worker_queue, broker):
+    sender = Celery(broker=broker, set_as_current=False)
     buyer = UserFactory()
     product = ProductFactory(price=1500, stock=3)
     order = card_order(buyer, product)

@@ -1,6 +1,7 @@
 """A real Celery worker process for end-to-end tests, on the test database."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,19 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("E2E_BROKER_URL", "redis://127.0.0.1:6379/14")
+# The real-worker tests run against both brokers: Redis (the embedded-free
+# default) and RabbitMQ (production's, docker-compose).
+RABBITMQ = os.environ.get("E2E_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+BROKERS = [BROKER, RABBITMQ]
+
+
+def broker_reachable(url: str) -> bool:
+    host, port = ("127.0.0.1", 5672) if url.startswith("amqp") else ("127.0.0.1", 6379)
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 def current_database_url() -> str:
@@ -17,14 +31,14 @@ def current_database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(queue: str, **settings) -> subprocess.Popen:
+def start_worker(queue: str, *, broker: str = BROKER, **settings) -> subprocess.Popen:
     """A solo-pool worker consuming only `queue`, with extra settings from the env."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DJANGO_DEBUG": "false",
         "DATABASE_URL": current_database_url(),
-        "CELERY_BROKER_URL": BROKER,
+        "CELERY_BROKER_URL": broker,
         **settings,
     }
     return subprocess.Popen(  # noqa: S603 - our own worker, fixed argv
