@@ -7,6 +7,8 @@ import environ
 import structlog
 from csp.constants import NONCE, NONE, SELF
 
+from core.sentry import init_sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -389,3 +391,12 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # An X-Request-ID header is believed only from a trusted proxy (NUM_PROXIES).
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.int("NUM_PROXIES", default=0) > 0
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers keep the logging above
+
+# --- Errors -------------------------------------------------------------------
+
+# Errors go to Sentry only when a DSN is set; secrets are scrubbed (core/sentry.py).
+init_sentry(
+    dsn=env("SENTRY_DSN", default=""),
+    environment=env("SENTRY_ENVIRONMENT", default="production"),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)
