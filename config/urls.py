@@ -48,6 +48,7 @@ urlpatterns = [
     path("api-auth/", include((browsable_api_auth, "rest_framework"))),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
     # The storefront: server-rendered pages over the same services as the API.
     path("", include("catalog.page_urls")),
     path("", include("orders.page_urls")),

@@ -12,6 +12,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from core.metrics import REFUSALS
+
 logger = logging.getLogger(__name__)
 
 
@@ -66,6 +68,8 @@ def _database_error_response(exc: DatabaseError) -> Response:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
+        view = type(context.get("view")).__name__
+        REFUSALS.labels(view, exc.code, exc.status).inc()
         set_rollback()
         return Response({**error_body(exc.code, exc.message), **exc.extra}, status=exc.status)
     if isinstance(exc, OperationalError | InterfaceError) or is_concurrency_conflict(exc):

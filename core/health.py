@@ -1,14 +1,22 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
+import hmac
+import ipaddress
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from config.celery import app as celery_app
+from core.clients import client_ip
+from core.exceptions import error_body
 from core.heartbeat import heartbeat_state
+from core.metrics import STATE
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +42,29 @@ def _check_broker() -> None:
 
 
 CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+
+
+def _metrics_allowed(request) -> bool:
+    token = settings.METRICS_TOKEN
+    given = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(client_ip(request))
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(cidr) for cidr in settings.METRICS_ALLOWED_CIDRS)
+
+
+def metrics(request):
+    """Prometheus text: this host's Kassa processes' counters, and the state
+    gauges read now. Only for METRICS_ALLOWED_CIDRS or the METRICS_TOKEN bearer."""
+    if not _metrics_allowed(request):
+        return JsonResponse(error_body("forbidden", "Metrics are not public."), status=403)
+    counted = CollectorRegistry()
+    MultiProcessCollector(counted)
+    body = generate_latest(counted) + generate_latest(STATE)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
 
 
 def healthz(request):

@@ -32,6 +32,7 @@ from rest_framework.response import Response
 
 from core.exceptions import ApplicationError, error_body, is_concurrency_conflict
 from core.forms import FORM_KEY_FIELD
+from core.metrics import IDEMPOTENCY_CONFLICTS, IDEMPOTENCY_REPLAYS
 from core.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -123,17 +124,20 @@ def _claim(*, user, key: str, request, fingerprint: str) -> IdempotencyKey | Res
             record.delete()
             return _claim(user=user, key=key, request=request, fingerprint=fingerprint)
         if record.request_hash != fingerprint:
+            IDEMPOTENCY_CONFLICTS.labels(IdempotencyErrorCode.REUSED).inc()
             raise ApplicationError(
                 f"This {HEADER} was already used for a different request.",
                 code=IdempotencyErrorCode.REUSED,
                 status=422,
             )
         if record.status == IdempotencyKey.Status.COMPLETED:
+            IDEMPOTENCY_REPLAYS.inc()
             response = Response(record.response_body, status=record.response_status)
             response[REPLAYED_HEADER] = "true"
             return response
         stale_before = now - timedelta(seconds=settings.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS)
         if record.locked_at > stale_before:
+            IDEMPOTENCY_CONFLICTS.labels(IdempotencyErrorCode.IN_USE).inc()
             raise ApplicationError(
                 f"A request with this {HEADER} is still being processed.",
                 code=IdempotencyErrorCode.IN_USE,

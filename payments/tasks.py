@@ -7,6 +7,7 @@ from celery import shared_task
 from django.conf import settings
 
 from core.exceptions import ApplicationError
+from core.metrics import PAYMENT_RETRIES, PAYMENT_RETRIES_EXHAUSTED
 from payments.errors import PaymentErrorCode
 from payments.models import Outcome, Payment
 from payments.services import (
@@ -37,12 +38,14 @@ def process_payment_task(self, payment_id: str) -> str:
         return outcome
     retries = self.request.retries
     if retries >= settings.PAYMENT_MAX_RETRIES:
+        PAYMENT_RETRIES_EXHAUSTED.inc()
         payment_fail(
             payment_id=payment_id,
             code=PaymentErrorCode.RETRIES_EXHAUSTED,
             message=f"Gateway unavailable after {retries + 1} attempts.",
         )
         return PaymentErrorCode.RETRIES_EXHAUSTED
+    PAYMENT_RETRIES.inc()
     raise self.retry(countdown=_backoff(retries))
 
 

@@ -134,3 +134,16 @@ class LedgerEntry(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.amount:+d} on {self.wallet_id}"
+
+
+class LedgerVerification(models.Model):
+    """One run of verify_ledger by beat: what /metrics reports and the log alerts on."""
+
+    ran_at = models.DateTimeField(db_index=True)
+    violations = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-ran_at"]
+
+    def __str__(self):
+        return f"{self.ran_at:%Y-%m-%d %H:%M} {self.violations} violations"

@@ -1,5 +1,6 @@
 """Settings shared by every environment; anything that differs is read from the env."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "django_structlog",
+    "django_prometheus",
     "csp",
     "axes",
     "drf_spectacular",
@@ -44,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First: every later line of the request, the tasks it sends and their gateway
     # calls carry its request id (django-structlog), which the answer names too.
     "django_structlog.middlewares.RequestMiddleware",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its answer.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -331,6 +335,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.worker_heartbeat_task",
         "schedule": float(WORKER_HEARTBEAT_SECONDS),
     },
+    "verify-ledger": {
+        "task": "wallets.tasks.verify_ledger_task",
+        "schedule": 3600.0,
+    },
     "release-expired-reservations": {
         "task": "orders.tasks.release_expired_reservations_task",
         "schedule": 60.0,
@@ -391,6 +399,20 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # An X-Request-ID header is believed only from a trusted proxy (NUM_PROXIES).
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.int("NUM_PROXIES", default=0) > 0
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers keep the logging above
+
+# --- Metrics ------------------------------------------------------------------
+
+# Every Kassa process of a host (gunicorn workers, Celery workers, beat) counts
+# into one folder, so /metrics adds them up. It must be set before
+# prometheus_client is first imported, which settings come before.
+PROMETHEUS_MULTIPROC_DIR = env(
+    "PROMETHEUS_MULTIPROC_DIR", default=str(BASE_DIR / "var" / "prometheus")
+)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
+Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# /metrics answers these addresses, or a request with "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_ALLOWED_CIDRS = env.list("METRICS_ALLOWED_CIDRS", default=["127.0.0.0/8", "::1/128"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # --- Errors -------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
+from core.metrics import GATEWAY_SECONDS, PAYMENT_ATTEMPTS, RECONCILED
 from orders.models import Order
 from orders.services import order_cancel, order_mark_paid
 from payments.errors import PaymentErrorCode
@@ -82,7 +83,9 @@ def payment_process(*, payment_id) -> Outcome:
     with structlog.contextvars.bound_contextvars(
         payment_id=str(payment.pk), order_id=str(payment.order_id or ""), attempt=number
     ):
-        return _attempt(payment, attempt)
+        outcome = _attempt(payment, attempt)
+    PAYMENT_ATTEMPTS.labels(outcome).inc()
+    return outcome
 
 
 def _attempt(payment: Payment, attempt: PaymentAttempt) -> Outcome:
@@ -100,7 +103,8 @@ def _attempt(payment: Payment, attempt: PaymentAttempt) -> Outcome:
 
     logger.info("gateway_charge gateway=%s", get_gateway().name)
     try:
-        result = get_gateway().charge(payment=payment, attempt=number)
+        with GATEWAY_SECONDS.labels("charge").time():
+            result = get_gateway().charge(payment=payment, attempt=number)
     except TransientGatewayError as exc:
         _finish_attempt(attempt.pk, Outcome.TRANSIENT_ERROR, error=str(exc))
         _log(payment_id, number, Outcome.TRANSIENT_ERROR, error=repr(str(exc)))
@@ -285,6 +289,7 @@ def payment_reconcile_stuck(*, now=None) -> int:
     cutoff = now - timedelta(seconds=settings.PAYMENT_STUCK_AFTER_SECONDS)
     stuck = Payment.objects.filter(status__in=[S.PENDING, S.PROCESSING], updated_at__lt=cutoff)
     count = requeue_stale(stuck, PROCESS_PAYMENT, now=now)
+    RECONCILED.labels("payment").inc(count)
     if count:
         logger.warning("payments_reconciled count=%s", count)
     return count

@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.exceptions import ApplicationError
 from core.idempotency import IdempotencyErrorCode
+from core.metrics import GATEWAY_SECONDS, RECONCILED, REFUNDS
 from orders.models import Order
 from orders.services import order_record_refund, order_refund
 from payments.errors import PaymentErrorCode
@@ -265,11 +266,14 @@ def refund_send(*, refund_id) -> Outcome:
     if refund.status != R.PENDING:
         return Outcome.SKIPPED
     try:
-        result = get_gateway().refund(payment=refund.payment, refund=refund)
+        with GATEWAY_SECONDS.labels("refund").time():
+            result = get_gateway().refund(payment=refund.payment, refund=refund)
     except TransientGatewayError as exc:
         logger.warning("refund_transient refund_id=%s error=%r", refund.pk, str(exc))
         PaymentRefund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
+        REFUNDS.labels(Outcome.TRANSIENT_ERROR).inc()
         return Outcome.TRANSIENT_ERROR
+    REFUNDS.labels(result.outcome).inc()
     if result.outcome == Outcome.SUCCEEDED:
         _refund_record(refund_id=refund.pk, reference=result.reference)
     else:
@@ -347,6 +351,7 @@ def refund_reconcile_stuck(*, now=None) -> int:
     cutoff = now - timedelta(seconds=settings.PAYMENT_STUCK_AFTER_SECONDS)
     stuck = PaymentRefund.objects.filter(status=R.PENDING, updated_at__lt=cutoff)
     count = requeue_stale(stuck, SEND_REFUND, now=now)
+    RECONCILED.labels("refund").inc(count)
     if count:
         logger.warning("refunds_reconciled count=%s", count)
     return count

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
+from core.metrics import WEBHOOK_DUPLICATES, WEBHOOK_SIGNATURE_FAILURES
 from payments.errors import PaymentErrorCode
 from payments.locks import payment_qs_for_update
 from payments.models import Payment, PaymentRefund, WebhookEvent
@@ -30,6 +31,7 @@ def webhook_receive_stripe(*, payload: bytes, headers) -> WebhookEvent:
         ).to_dict()
     except (ValueError, stripe.SignatureVerificationError) as exc:
         WebhookEvent.objects.create(headers=stored_headers, body=body, error=str(exc)[:2000])
+        WEBHOOK_SIGNATURE_FAILURES.inc()
         raise ApplicationError(
             "The webhook signature is missing or invalid.",
             code=PaymentErrorCode.INVALID_SIGNATURE,
@@ -55,6 +57,7 @@ def _process(record_id, event) -> WebhookEvent:
     record = WebhookEvent.objects.select_for_update().get(pk=record_id)
     if record.processed:
         logger.info("webhook_duplicate event_id=%s", record.event_id)
+        WEBHOOK_DUPLICATES.inc()
         return record
     try:
         record.error = _apply(event)
