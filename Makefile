@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format verify-ledger bench soak fuzz clean
+.PHONY: run test lint format verify-ledger bench soak fuzz clean lock upgrade-deps
 
 # Each stamp records which requirements file the venv was last synced with.
 $(VENV)/.run-deps: requirements.txt
@@ -60,6 +60,24 @@ soak: $(VENV)/.bench-deps  ## Steady mixed load, then verify_ledger, stock and p
 
 fuzz: $(VENV)/.test-deps  ## schemathesis against a live server on a throwaway database
 	$(PY) tests/fuzz.py
+
+# requirements*.txt are lock files: every transitive pin, compiled by pip-tools from
+# the *.in files (which name only what Kassa uses directly).
+PIP_COMPILE = $(VENV)/bin/pip-compile --quiet --strip-extras --no-header \
+	--no-emit-index-url --no-emit-find-links --annotation-style=line
+
+$(VENV)/bin/pip-compile: $(VENV)/.run-deps
+	$(PY) -m pip install --quiet pip-tools
+
+lock: $(VENV)/bin/pip-compile  ## Recompile the lock files from requirements*.in (same versions)
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-test.txt requirements-test.in
+	$(PIP_COMPILE) --output-file requirements-bench.txt requirements-bench.in
+
+upgrade-deps: $(VENV)/bin/pip-compile  ## Newest transitive versions within the .in pins; then make test
+	$(PIP_COMPILE) --upgrade --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --upgrade --output-file requirements-test.txt requirements-test.in
+	$(PIP_COMPILE) --upgrade --output-file requirements-bench.txt requirements-bench.in
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles

@@ -1,3 +1,4 @@
+import structlog
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -13,6 +14,7 @@ class JWTAuthentication(authentication.JWTAuthentication):
         user = super().get_user(validated_token)
         if not token_is_current(validated_token, user):
             raise InvalidToken("The token was issued before the password changed.")
+        structlog.contextvars.bind_contextvars(user_id=str(user.pk))  # on this request's log lines
         return user
 
 

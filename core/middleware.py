@@ -1,5 +1,7 @@
 """Request guards that run before any view."""
 
+import uuid
+
 import structlog
 from django.conf import settings
 from django.http import JsonResponse
@@ -29,16 +31,40 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
-class RequestIdHeaderMiddleware:
-    """Names the request's id (django-structlog's, the one in every log line of
-    the request) in the X-Request-ID response header, for support to look up."""
+class RequestContextMiddleware:
+    """Every log line of a request names it: its id (and, once known, its user)
+    goes into structlog's context, which django-structlog's Celery receiver also
+    copies into the tasks the request sends; the answer names the id in
+    X-Request-ID. Leaner than django-structlog's request middleware, which also
+    logs every request twice (gunicorn's access log has those lines)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        request_id = structlog.contextvars.get_contextvars().get("request_id")
-        if request_id:
-            response["X-Request-ID"] = request_id
+        request_id = _upstream_request_id(request) or str(uuid.uuid4())
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            structlog.contextvars.clear_contextvars()
+        response["X-Request-ID"] = request_id
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # A session user is known before the view runs; an API token's user is
+        # bound by accounts.authentication once DRF has read the token. Only
+        # when a session cookie came, so no request pays a query for nothing.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+            structlog.contextvars.bind_contextvars(user_id=str(request.user.pk))
+
+
+def _upstream_request_id(request) -> str | None:
+    """X-Request-ID from a trusted proxy (NUM_PROXIES > 0), if it is sane."""
+    if not settings.DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID:
+        return None
+    value = request.headers.get("X-Request-ID", "")
+    if 0 < len(value) <= 200 and all(" " < ch <= "~" for ch in value):
+        return value
+    return None

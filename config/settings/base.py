@@ -48,9 +48,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First: every later line of the request, the tasks it sends and their gateway
-    # calls carry its request id (django-structlog), which the answer names too.
-    "django_structlog.middlewares.RequestMiddleware",
-    "core.middleware.RequestIdHeaderMiddleware",
+    # calls carry its request id, which the answer names too.
+    "core.middleware.RequestContextMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

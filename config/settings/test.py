@@ -1,10 +1,11 @@
 """pytest: fast hashing, in-memory email, Celery tasks run in-process."""
 
 import os
+from pathlib import Path
 from urllib.parse import urlparse
 
 from .base import *  # noqa: F403
-from .base import CACHES, REDIS_URL
+from .base import BASE_DIR, CACHES, REDIS_URL
 
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
 DEBUG = False
@@ -29,3 +30,9 @@ if _worker.startswith("gw") and REDIS_URL:
     _url = urlparse(REDIS_URL)
     _db = int(_url.path.lstrip("/") or 0) + int(_worker[2:])
     CACHES["default"]["LOCATION"] = _url._replace(path=f"/{_db}").geturl()
+
+# Each test process counts metrics in a folder of its own, so a test reading
+# /metrics sees only its own process's counters move.
+PROMETHEUS_MULTIPROC_DIR = str(BASE_DIR / "var" / f"prometheus-test-{os.getpid()}")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
+Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
