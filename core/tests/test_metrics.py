@@ -52,6 +52,8 @@ def test_the_payment_counters_move_after_a_payment(django_capture_on_commit_call
     assert delta("kassa_payment_retries_total") == 2
     assert delta("kassa_gateway_seconds_count", operation="charge") == 3
     assert _value(after, "kassa_payments", status="SUCCEEDED") >= 1
+    assert "django_db_execute_total{" in after  # django-prometheus's query counts
+    assert "django_http_responses_total_by_status_total{" in after
 
 
 def test_refusals_are_counted_by_view_and_code():
