@@ -1,6 +1,6 @@
 """gunicorn's settings: the one file the Dockerfile, docker-compose and make bench
 use. Each comes from the environment, with the defaults measured on 2 cores
-(2 sync workers beat more workers or threads there: README, Performance)."""
+(2 sync workers beat more workers or threads there: docs/performance.md)."""
 
 import os
 

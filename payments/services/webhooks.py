@@ -126,6 +126,6 @@ def _apply_refund_notice(payment: Payment, charge, event_at) -> str:
         # Kassa's own refund: recorded already, or recorded by its phase 3 soon.
         return "refund already recorded or in progress"
     # A refund made outside Kassa (say in Stripe's dashboard): the payment
-    # records it; the ledger reversal is for staff to decide (see README).
+    # records it; the ledger reversal is for staff to decide (docs/payments.md).
     payment_set_refunded(payment, refunded, last_event_at=event_at)
     return "refund made outside Kassa recorded on the payment only"
