@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,6 +85,7 @@ def server_env(database_url: str, **extra) -> dict:
         "DATABASE_URL": database_url,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "scratch-only-secret-key-" + uuid.uuid4().hex,
+        "KASSA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DB_CONN_MAX_AGE": "600",

@@ -3,8 +3,9 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
 from catalog.forms import StockAdjustForm
-from catalog.models import Product, Stock, StockMovement
+from catalog.models import Product, ProductCode, Stock, StockMovement
 from catalog.services import product_create, product_delete, product_update, stock_adjust
+from core import crypto
 from core.admin import MerchantScopedAdmin, ReadOnlyAdminMixin, is_platform_admin, money_display
 from core.exceptions import ApplicationError
 from core.forms import CurrencyChoiceField, money_initial
@@ -16,15 +17,29 @@ class ProductAdminForm(forms.ModelForm):
 
     price = forms.CharField(label="Price", max_length=20, help_text="For example 19.99")
     currency = CurrencyChoiceField(label="Currency")
+    delivery_kind = forms.ChoiceField(
+        label="Delivery", choices=Product.DeliveryKind.choices, required=False
+    )
 
     class Meta:
         model = Product
-        fields = ["merchant", "name", "description", "price", "currency", "is_active"]
+        fields = [
+            "merchant",
+            "name",
+            "description",
+            "price",
+            "currency",
+            "is_active",
+            "delivery_kind",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance._state.adding:
             self.initial["price"] = money_initial(self.instance.price, self.instance.currency)
+
+    def clean_delivery_kind(self):
+        return self.cleaned_data["delivery_kind"] or Product.DeliveryKind.MANUAL
 
     def clean(self):
         cleaned = super().clean()
@@ -58,8 +73,16 @@ class StockMovementInline(ReadOnlyAdminMixin, admin.TabularInline):
 class ProductAdmin(MerchantScopedAdmin):
     form = ProductAdminForm
     price_display = money_display("price", label="price")
-    list_display = ["name", "merchant", "price_display", "available", "is_active", "deleted_at"]
-    list_filter = ["is_active", "currency", "merchant"]
+    list_display = [
+        "name",
+        "merchant",
+        "price_display",
+        "delivery_kind",
+        "available",
+        "is_active",
+        "deleted_at",
+    ]
+    list_filter = ["is_active", "delivery_kind", "currency", "merchant"]
     search_fields = ["name", "description", "slug", "merchant__email"]
     readonly_fields = ["slug", "deleted_at", "created_at", "updated_at"]
     inlines = [StockInline, StockMovementInline]
@@ -74,7 +97,16 @@ class ProductAdmin(MerchantScopedAdmin):
         fields = ["name", "description", "price", "currency", "is_active"]
         if is_platform_admin(request.user):
             fields.insert(0, "merchant")
-        return fields + (self.readonly_fields if obj else [])
+        if obj is None:
+            return [*fields, "delivery_kind"]  # chosen once, when the product is made
+        return fields + ["delivery_kind_shown", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "delivery_kind_shown"] if obj else self.readonly_fields
+
+    @admin.display(description="delivery")
+    def delivery_kind_shown(self, product):
+        return product.get_delivery_kind_display()
 
     def has_add_permission(self, request):
         return self._is_staff_merchant(request) or super().has_add_permission(request)
@@ -88,6 +120,7 @@ class ProductAdmin(MerchantScopedAdmin):
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in form.cleaned_data if f != "merchant"}
         if change:
+            data.pop("delivery_kind", None)
             product_update(product=obj, data=data)
         else:
             merchant = form.cleaned_data.get("merchant") or request.user
@@ -142,3 +175,25 @@ class StockMovementAdmin(ReadOnlyAdminMixin, MerchantScopedAdmin):
     list_filter = ["reason"]
     search_fields = ["product__name", "reference"]
     list_select_related = ["product"]
+
+
+@admin.register(ProductCode)
+class ProductCodeAdmin(ReadOnlyAdminMixin, MerchantScopedAdmin):
+    """Codes, masked: nobody reads a code in full here, staff included. They are
+    added and voided through the dashboard or the API, which keep the stock."""
+
+    merchant_lookup = "product__merchant"
+    list_display = ["id", "product", "masked_code", "state", "order", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["product__name"]
+    list_select_related = ["product", "order_item"]
+    fields = ["product", "masked_code", "state", "order", "created_at", "delivered_at", "voided_at"]
+    readonly_fields = fields
+
+    @admin.display(description="code")
+    def masked_code(self, code):
+        return crypto.mask(crypto.decrypt(code.ciphertext))
+
+    @admin.display(description="order")
+    def order(self, code):
+        return code.order_item.order_id if code.order_item else "—"

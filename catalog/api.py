@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -10,9 +12,10 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsAdmin, IsMerchant
 from catalog import cache
-from catalog.models import Product
+from catalog.models import Product, ProductCode
 from catalog.selectors import (
     ORDERINGS,
+    product_code_list,
     product_get_live,
     product_list_for_merchant,
     product_list_public,
@@ -20,11 +23,20 @@ from catalog.selectors import (
     stock_movement_list,
 )
 from catalog.serializers import (
+    ProductCodeOutputSerializer,
     ProductOutputSerializer,
     StockMovementOutputSerializer,
     StockOutputSerializer,
 )
-from catalog.services import product_create, product_delete, product_update, stock_adjust
+from catalog.services import (
+    code_void,
+    codes_add,
+    product_create,
+    product_delete,
+    product_file_replace,
+    product_update,
+    stock_adjust,
+)
 from core.money import AmountField, CurrencyField, default_currency
 from core.pagination import paginate, paginated
 
@@ -57,6 +69,9 @@ class _ProductInput(serializers.Serializer):
     price = AmountField()
     currency = CurrencyField(required=False)
     is_active = serializers.BooleanField(required=False)
+    unlimited_stock = serializers.BooleanField(
+        required=False, help_text="Download products only: sell without counting units."
+    )
 
 
 class ProductListCreateApi(APIView):
@@ -73,7 +88,17 @@ class ProductListCreateApi(APIView):
         )
 
     class InputSerializer(_ProductInput):
-        stock = serializers.IntegerField(min_value=0, max_value=MAX_STOCK)
+        stock = serializers.IntegerField(
+            min_value=0,
+            max_value=MAX_STOCK,
+            default=0,
+            help_text="Opening stock; a codes product starts at 0 and grows with its codes.",
+        )
+        delivery_kind = serializers.ChoiceField(
+            choices=Product.DeliveryKind.choices,
+            default=Product.DeliveryKind.MANUAL,
+            help_text="manual: you fulfil; codes: one code per unit; download: a file.",
+        )
 
     def get_permissions(self):
         if self.request.method in SAFE_METHODS:
@@ -212,3 +237,80 @@ class InventoryMovementsApi(APIView):
         return paginate(
             request, stock_movement_list(product=product), StockMovementOutputSerializer
         )
+
+
+# --- digital delivery: codes and files -------------------------------------------------
+
+
+class ProductCodesApi(APIView):
+    """A codes product's codes, masked, with their state (GET, ?state=); add codes
+    (POST): each new one is one unit of stock, duplicates are reported, not added."""
+
+    class FilterSerializer(serializers.Serializer):
+        state = serializers.ChoiceField(choices=ProductCode.State.choices, required=False)
+
+    class InputSerializer(serializers.Serializer):
+        codes = serializers.ListField(
+            child=serializers.CharField(max_length=settings.MAX_CODE_LENGTH),
+            allow_empty=False,
+            max_length=settings.MAX_CODES_PER_UPLOAD,
+            help_text=f"Up to {settings.MAX_CODES_PER_UPLOAD} codes; errors name their positions.",
+        )
+
+    class AddedSerializer(serializers.Serializer):
+        added = serializers.IntegerField()
+        duplicates = serializers.ListField(child=serializers.CharField())
+        stock = serializers.IntegerField(help_text="Units available now.")
+
+    @extend_schema(
+        parameters=[FilterSerializer], responses={200: paginated(ProductCodeOutputSerializer)}
+    )
+    def get(self, request, product_id):
+        product = _get_owned_product(request, product_id)
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = product_code_list(product=product, **filters.validated_data)
+        return paginate(request, queryset, ProductCodeOutputSerializer)
+
+    @extend_schema(request=InputSerializer, responses={201: AddedSerializer})
+    def post(self, request, product_id):
+        product = _get_owned_product(request, product_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = codes_add(
+            product=product, codes=serializer.validated_data["codes"], actor=request.user
+        )
+        return Response(self.AddedSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class ProductCodeDetailApi(APIView):
+    """Void an unsold code (DELETE): it is never sold, and the stock drops by one."""
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, product_id, code_id):
+        product = _get_owned_product(request, product_id)
+        try:
+            code_void(product=product, code_id=code_id, actor=request.user)
+        except ProductCode.DoesNotExist as missing:
+            raise NotFound("This product has no such code.") from missing
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProductFileApi(APIView):
+    """Upload or replace a download product's file (multipart, field `file`, up to
+    MAX_DOWNLOAD_BYTES). Buyers' links serve the newest file."""
+
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(allow_empty_file=False)
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer}, responses={200: ProductOutputSerializer}
+    )
+    def put(self, request, product_id):
+        product = _get_owned_product(request, product_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product_file_replace(product=product, upload=serializer.validated_data["file"])
+        return Response(ProductOutputSerializer(product, context={"request": request}).data)

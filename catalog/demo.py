@@ -1,8 +1,19 @@
 """Demo catalog for `manage.py seed_demo`: a dozen products of three merchants,
-one of them sold out."""
+one of them sold out, one sold as codes and one as a download."""
+
+import io
+import secrets
+import zipfile
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.models import Product
-from catalog.services import product_create
+from catalog.services import codes_add, product_create, product_file_replace
+
+Kind = Product.DeliveryKind
+# Delivered by Kassa itself; every other demo product is fulfilled by hand.
+DEMO_CODES_PRODUCT = "Steam Gift Card $20"
+DEMO_DOWNLOAD_PRODUCT = "Indie Album Download"
 
 DEMO_PRODUCTS = {
     # merchant email: [(name, description, price in cents, stock)]
@@ -33,12 +44,34 @@ def seed_products(*, merchants: dict, stdout) -> None:
         for name, description, price, stock in products:
             if Product.objects.filter(merchant=merchant, name=name).exists():
                 continue
-            product_create(
+            kind = {DEMO_CODES_PRODUCT: Kind.CODES, DEMO_DOWNLOAD_PRODUCT: Kind.DOWNLOAD}.get(
+                name, Kind.MANUAL
+            )
+            product = product_create(
                 merchant=merchant,
                 name=name,
                 description=description,
                 price=price,
                 currency="USD",
-                stock=stock,
+                stock=0 if kind == Kind.CODES else stock,
+                delivery_kind=kind,
             )
+            if kind == Kind.CODES:
+                codes_add(product=product, codes=_demo_codes(stock), actor=merchant)
+            elif kind == Kind.DOWNLOAD:
+                product_file_replace(product=product, upload=_demo_album())
             stdout.write(f"created product {name}")
+
+
+def _demo_codes(count: int) -> list[str]:
+    return [
+        "STEAM-" + "-".join(secrets.token_hex(2).upper() for _ in range(3)) for _ in range(count)
+    ]
+
+
+def _demo_album() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as album:
+        tracks = "\n".join(f"{n:02d}. Track {n}" for n in range(1, 13))
+        album.writestr("indie-album/tracklist.txt", tracks + "\n")
+    return SimpleUploadedFile("indie-album.zip", buffer.getvalue(), "application/zip")

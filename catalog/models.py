@@ -7,7 +7,18 @@ from django.db.models import Q
 from core.models import AppendOnlyModel, TimestampedModel
 
 
+def download_path(product: "Product", filename: str) -> str:
+    # Stored under a random name: the original one is kept in download_name and
+    # only ever sent back as the attachment's name.
+    return f"downloads/{product.pk}/{uuid.uuid4().hex}"
+
+
 class Product(TimestampedModel):
+    class DeliveryKind(models.TextChoices):
+        MANUAL = "manual", "Manual (the merchant fulfils)"
+        CODES = "codes", "Codes (gift cards, licence keys)"
+        DOWNLOAD = "download", "Download (a file)"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -22,11 +33,24 @@ class Product(TimestampedModel):
     currency = models.CharField(max_length=3)
     is_active = models.BooleanField(default=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    delivery_kind = models.CharField(
+        max_length=8, choices=DeliveryKind.choices, default=DeliveryKind.MANUAL
+    )
+    unlimited_stock = models.BooleanField(
+        default=False, help_text="Downloads only: sold without counting units down."
+    )
+    download_file = models.FileField(upload_to=download_path, blank=True, max_length=255)
+    download_name = models.CharField(max_length=255, blank=True)
+    download_size = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gt=0), name="catalog_product_price_positive"),
+            models.CheckConstraint(
+                condition=Q(unlimited_stock=False) | Q(delivery_kind="download"),
+                name="catalog_product_unlimited_only_downloads",
+            ),
         ]
         indexes = [models.Index(fields=["merchant", "-created_at"])]
 
@@ -39,7 +63,16 @@ class Product(TimestampedModel):
 
     @property
     def is_purchasable(self) -> bool:
-        return self.is_active and not self.is_deleted
+        return self.is_active and not self.is_deleted and self.is_deliverable
+
+    @property
+    def is_deliverable(self) -> bool:
+        """A download product sells once it has its file."""
+        return self.delivery_kind != self.DeliveryKind.DOWNLOAD or bool(self.download_file)
+
+    @property
+    def delivers_itself(self) -> bool:
+        return self.delivery_kind != self.DeliveryKind.MANUAL
 
 
 class Stock(models.Model):
@@ -110,3 +143,52 @@ class StockMovement(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.reason} {self.product_id} ({self.delta_available:+d} available)"
+
+
+class ProductCode(models.Model):
+    """One gift-card code or licence key: one unit of its product's stock.
+
+    Available codes are the product's available units, reserved ones are held by
+    an unpaid card order, sold ones are delivered; voided ones (removed by the
+    merchant, or burned by a refund) are never sold again. The code itself is
+    stored encrypted (core.crypto); the fingerprint keeps it unique per product.
+    """
+
+    class State(models.TextChoices):
+        AVAILABLE = "available"
+        RESERVED = "reserved"
+        SOLD = "sold"
+        VOIDED = "voided"
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="codes")
+    ciphertext = models.TextField()
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.AVAILABLE)
+    order_item = models.ForeignKey(
+        "orders.OrderItem",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="codes",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "fingerprint"], name="catalog_code_unique_per_product"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="available", order_item__isnull=True)
+                | Q(state__in=["reserved", "sold"], order_item__isnull=False)
+                | Q(state="voided"),
+                name="catalog_code_held_by_an_order_line",
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "state", "id"])]
+
+    def __str__(self):
+        return f"Code {self.pk} of {self.product_id} ({self.state})"

@@ -18,6 +18,21 @@ urlpatterns = [
         name="dashboard_product_adjust",
     ),
     path(
+        "dashboard/products/<uuid:product_id>/codes/",
+        views.dashboard_product_codes,
+        name="dashboard_product_codes",
+    ),
+    path(
+        "dashboard/products/<uuid:product_id>/codes/<int:code_id>/void/",
+        views.dashboard_code_void,
+        name="dashboard_code_void",
+    ),
+    path(
+        "dashboard/products/<uuid:product_id>/file/",
+        views.dashboard_product_file,
+        name="dashboard_product_file",
+    ),
+    path(
         "dashboard/products/<uuid:product_id>/archive/",
         views.dashboard_product_archive,
         name="dashboard_product_archive",

@@ -1,7 +1,7 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
-from catalog.models import Product, Stock, StockMovement
+from catalog.models import Product, ProductCode, Stock, StockMovement
 
 ORDERINGS = {
     "price": ("price", "id"),
@@ -48,3 +48,16 @@ def stock_list() -> QuerySet[Stock]:
 
 def stock_movement_list(*, product: Product) -> QuerySet[StockMovement]:
     return product.movements.select_related("actor")
+
+
+def product_code_list(*, product: Product, state: str | None = None) -> QuerySet[ProductCode]:
+    queryset = product.codes.select_related("order_item").order_by("id")
+    return queryset.filter(state=state) if state else queryset
+
+
+def product_code_counts(*, product: Product) -> dict:
+    """{state: how many} for every code state, zeros included."""
+    counts = dict.fromkeys(ProductCode.State.values, 0)
+    for row in product.codes.values("state").annotate(n=Count("id")).order_by():
+        counts[row["state"]] = row["n"]
+    return counts

@@ -1,7 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalog.models import Product, Stock, StockMovement
+from catalog.models import Product, ProductCode, Stock, StockMovement
+from core import crypto
 from core.links import link
 
 
@@ -27,6 +28,10 @@ class ProductOutputSerializer(serializers.ModelSerializer):
             "currency",
             "stock",
             "is_active",
+            "delivery_kind",
+            "unlimited_stock",
+            "download_name",
+            "download_size",
             "merchant",
             "url",
             "inventory_url",
@@ -71,3 +76,18 @@ class StockMovementOutputSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class ProductCodeOutputSerializer(serializers.ModelSerializer):
+    """A code as its merchant sees it: masked, never in full."""
+
+    code = serializers.SerializerMethodField(help_text="Masked: AAAA-••••.")
+    order_id = serializers.UUIDField(source="order_item.order_id", allow_null=True, default=None)
+
+    class Meta:
+        model = ProductCode
+        fields = ["id", "code", "state", "order_id", "created_at", "delivered_at", "voided_at"]
+        read_only_fields = fields
+
+    def get_code(self, code) -> str:
+        return crypto.mask(crypto.decrypt(code.ciphertext))

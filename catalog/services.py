@@ -1,5 +1,7 @@
+import os
 from enum import Enum
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -8,10 +10,13 @@ from accounts.models import User
 from catalog import cache
 from catalog.errors import CatalogErrorCode
 from catalog.locks import stock_qs_for_update
-from catalog.models import Product, Stock, StockMovement
+from catalog.models import Product, ProductCode, Stock, StockMovement
+from core import crypto
 from core.exceptions import ApplicationError
 
-EDITABLE_FIELDS = {"name", "description", "price", "currency", "is_active"}
+EDITABLE_FIELDS = {"name", "description", "price", "currency", "is_active", "unlimited_stock"}
+Kind = Product.DeliveryKind
+CodeState = ProductCode.State
 
 
 def _unique_slug(name: str, product_id) -> str:
@@ -28,7 +33,13 @@ def product_create(
     stock: int,
     description: str = "",
     is_active: bool = True,
+    delivery_kind: str = Kind.MANUAL,
+    unlimited_stock: bool = False,
 ) -> Product:
+    """A new product with its opening stock. A codes product opens with none:
+    each code uploaded is one unit (codes_add)."""
+    if delivery_kind == Kind.CODES and stock:
+        raise _stock_managed_by_codes()
     product = Product(
         merchant=merchant,
         name=name,
@@ -36,7 +47,10 @@ def product_create(
         price=price,
         currency=currency,
         is_active=is_active,
+        delivery_kind=delivery_kind,
+        unlimited_stock=unlimited_stock,
     )
+    _check_unlimited(product)
     product.slug = _unique_slug(name, product.id)
     product.save()
     Stock.objects.create(product=product, available=stock)
@@ -60,6 +74,7 @@ def product_update(*, product: Product, data: dict) -> Product:
     stock_lock(product_ids=[product.pk])  # waits for checkouts selling it now
     for field, value in data.items():
         setattr(product, field, value)
+    _check_unlimited(product)
     product.save(update_fields=[*data, "updated_at"])
     cache.invalidate_on_commit()
     return product
@@ -80,8 +95,18 @@ def product_delete(*, product: Product) -> None:
 def stock_adjust(*, product: Product, delta: int, actor: User, note: str = "") -> Stock:
     """Add (delta > 0) or remove units from sale. Locks the stock row.
 
-    Raises ApplicationError(insufficient_stock, 409) rather than go below zero.
+    Raises ApplicationError(insufficient_stock, 409) rather than go below zero;
+    stock_managed_by_codes / stock_unlimited (409) for products whose stock is
+    not counted by hand.
     """
+    if product.delivery_kind == Kind.CODES:
+        raise _stock_managed_by_codes(status=409)
+    if product.unlimited_stock:
+        raise ApplicationError(
+            f"{product.name} is sold without a stock count; there is nothing to adjust.",
+            code=CatalogErrorCode.STOCK_UNLIMITED,
+            status=409,
+        )
     stock = stock_qs_for_update().get(pk=product.pk)
     if stock.available + delta < 0:
         raise ApplicationError(
@@ -111,6 +136,8 @@ class StockMove(Enum):
     RELEASE = (StockMovement.Reason.RELEASE, 1, -1, 0)
     SELL_RESERVED = (StockMovement.Reason.SALE, 0, -1, 1)
     RETURN = (StockMovement.Reason.REFUND, 1, 0, -1)
+    # A refunded code was seen by the buyer: it leaves the stock for good.
+    BURN = (StockMovement.Reason.REFUND, 0, 0, -1)
 
     @property
     def source(self) -> str:
@@ -143,6 +170,8 @@ def stock_apply(
     for product_id, units in quantities.items():
         stock = locked[product_id]
         source = getattr(stock, move.source)
+        if move.source == "available" and stock.product.unlimited_stock:
+            continue
         if source < units:
             short.append(
                 {
@@ -164,14 +193,17 @@ def stock_apply(
     now = timezone.now()
     for product_id, units in quantities.items():
         stock = locked[product_id]
+        # Unlimited stock has no count of available units: sales come from nowhere
+        # and returns go nowhere, while reserved and sold are still counted.
+        delta_available = 0 if stock.product.unlimited_stock else per_available * units
         stock.updated_at = now
-        stock.available += per_available * units
+        stock.available += delta_available
         stock.reserved += per_reserved * units
         stock.sold += per_sold * units
         movements.append(
             StockMovement(
                 product_id=product_id,
-                delta_available=per_available * units,
+                delta_available=delta_available,
                 delta_reserved=per_reserved * units,
                 delta_sold=per_sold * units,
                 reason=reason,
@@ -189,3 +221,203 @@ def stock_apply(
         )
     StockMovement.objects.bulk_create(movements)
     cache.invalidate_on_commit()
+
+
+def _stock_managed_by_codes(status: int = 400) -> ApplicationError:
+    return ApplicationError(
+        "The stock of a codes product is its unsold codes: add codes to raise it, "
+        "void one to lower it.",
+        code=CatalogErrorCode.STOCK_MANAGED_BY_CODES,
+        status=status,
+    )
+
+
+def _check_unlimited(product: Product) -> None:
+    if product.unlimited_stock and product.delivery_kind != Kind.DOWNLOAD:
+        raise ApplicationError(
+            "Only download products can be sold without a stock count.",
+            code=CatalogErrorCode.WRONG_DELIVERY_KIND,
+        )
+
+
+def _require_kind(product: Product, kind: str) -> None:
+    if product.delivery_kind != kind:
+        raise ApplicationError(
+            f"{product.name} is delivered as '{product.delivery_kind}', not '{kind}'.",
+            code=CatalogErrorCode.WRONG_DELIVERY_KIND,
+            status=409,
+            extra={"delivery_kind": product.delivery_kind},
+        )
+
+
+# --- codes: gift cards and licence keys ---------------------------------------------
+
+
+@transaction.atomic
+def codes_add(*, product: Product, codes: list[str], actor: User) -> dict:
+    """Add codes to a codes product: each new one is one unit of available stock.
+
+    Codes already on the product (in any state, voided included, so a burned code
+    is never sold again) or repeated in the list are reported as duplicates, not
+    added. Returns {"added", "duplicates", "stock"}.
+    """
+    _require_kind(product, Kind.CODES)
+    stock = stock_lock(product_ids=[product.pk])[product.pk]
+    by_fingerprint: dict[str, str] = {}
+    duplicates = []
+    for code in codes:
+        fingerprint = crypto.fingerprint(code)
+        if fingerprint in by_fingerprint:
+            duplicates.append(code)
+        else:
+            by_fingerprint[fingerprint] = code
+    known = set()
+    fingerprints = list(by_fingerprint)
+    for start in range(0, len(fingerprints), 1000):
+        chunk = fingerprints[start : start + 1000]
+        known.update(
+            ProductCode.objects.filter(product=product, fingerprint__in=chunk).values_list(
+                "fingerprint", flat=True
+            )
+        )
+    duplicates.extend(by_fingerprint[fingerprint] for fingerprint in known)
+    new = [
+        ProductCode(product=product, ciphertext=crypto.encrypt(code), fingerprint=fingerprint)
+        for fingerprint, code in by_fingerprint.items()
+        if fingerprint not in known
+    ]
+    ProductCode.objects.bulk_create(new, batch_size=1000)
+    if new:
+        stock.available += len(new)
+        stock.save(update_fields=["available", "updated_at"])
+        StockMovement.objects.create(
+            product=product,
+            delta_available=len(new),
+            reason=StockMovement.Reason.ADJUSTMENT,
+            actor=actor,
+            note=f"{len(new)} codes added",
+        )
+        cache.invalidate_on_commit()
+    return {"added": len(new), "duplicates": duplicates, "stock": stock.available}
+
+
+@transaction.atomic
+def code_void(*, product: Product, code_id: int, actor: User) -> ProductCode:
+    """Withdraw an unsold code from sale: it is voided and the stock drops by one.
+    code_not_voidable (409) once an order holds it."""
+    _require_kind(product, Kind.CODES)
+    stock = stock_lock(product_ids=[product.pk])[product.pk]
+    code = ProductCode.objects.get(product=product, pk=code_id)
+    if code.state != CodeState.AVAILABLE:
+        raise ApplicationError(
+            f"Only unsold codes can be voided; this one is {code.state}.",
+            code=CatalogErrorCode.CODE_NOT_VOIDABLE,
+            status=409,
+            extra={"state": code.state},
+        )
+    code.state = CodeState.VOIDED
+    code.voided_at = timezone.now()
+    code.save(update_fields=["state", "voided_at"])
+    stock.available -= 1
+    stock.save(update_fields=["available", "updated_at"])
+    StockMovement.objects.create(
+        product=product,
+        delta_available=-1,
+        reason=StockMovement.Reason.ADJUSTMENT,
+        actor=actor,
+        note=f"code {code.pk} voided",
+    )
+    cache.invalidate_on_commit()
+    return code
+
+
+def _codes_for_lines(lines, state: str) -> dict:
+    """{line: [code ids]} of the first `quantity` codes in `state` per line's product."""
+    return {
+        line: list(
+            ProductCode.objects.filter(product_id=line.product_id, state=state)
+            .order_by("id")
+            .values_list("id", flat=True)[: line.quantity]
+        )
+        for line in lines
+    }
+
+
+def codes_take(*, lines, state: str, now=None) -> None:
+    """Give each order line its own available codes, one per unit, as RESERVED (a
+    card order waiting for payment) or SOLD (delivered). The stock rows are locked
+    by the caller, so no other order can pick the same codes."""
+    for line, ids in _codes_for_lines(lines, CodeState.AVAILABLE).items():
+        if len(ids) < line.quantity:  # the stock count said there were enough
+            raise ApplicationError(
+                f"Not enough codes left for {line.name}.",
+                code=CatalogErrorCode.INSUFFICIENT_STOCK,
+                status=409,
+            )
+        ProductCode.objects.filter(pk__in=ids).update(
+            state=state,
+            order_item=line,
+            delivered_at=now if state == CodeState.SOLD else None,
+        )
+
+
+def codes_sell_reserved(*, lines, now) -> None:
+    """The codes a paid card order reserved are now delivered."""
+    ProductCode.objects.filter(order_item__in=lines, state=CodeState.RESERVED).update(
+        state=CodeState.SOLD, delivered_at=now
+    )
+
+
+def codes_release(*, lines) -> None:
+    """A cancelled or expired card order's codes go back on sale."""
+    ProductCode.objects.filter(order_item__in=lines, state=CodeState.RESERVED).update(
+        state=CodeState.AVAILABLE, order_item=None
+    )
+
+
+def codes_burn(*, lines, now) -> None:
+    """A refunded order's delivered codes are voided, never sold again."""
+    ProductCode.objects.filter(order_item__in=lines, state=CodeState.SOLD).update(
+        state=CodeState.VOIDED, voided_at=now
+    )
+
+
+# --- downloads ---------------------------------------------------------------------------
+
+
+def product_file_replace(*, product: Product, upload) -> Product:
+    """Store (or replace) a download product's file through the storage API.
+
+    file_too_large (413) past MAX_DOWNLOAD_BYTES. The old file is deleted once
+    the new one is committed; links already issued serve the new file.
+    """
+    _require_kind(product, Kind.DOWNLOAD)
+    if upload.size > settings.MAX_DOWNLOAD_BYTES:
+        raise file_too_large()
+    old_name = product.download_file.name
+    storage = product.download_file.storage
+    product.download_file.save(upload.name, upload, save=False)
+    product.download_name = os.path.basename(upload.name)[:255] or "download"
+    product.download_size = upload.size
+    try:
+        with transaction.atomic():
+            product.save(
+                update_fields=["download_file", "download_name", "download_size", "updated_at"]
+            )
+            cache.invalidate_on_commit()
+            if old_name:
+                transaction.on_commit(lambda: storage.delete(old_name))
+    except Exception:
+        storage.delete(product.download_file.name)
+        raise
+    return product
+
+
+def file_too_large() -> ApplicationError:
+    limit = settings.MAX_DOWNLOAD_BYTES
+    return ApplicationError(
+        f"Files may be at most {limit // (1024 * 1024)} MB.",
+        code=CatalogErrorCode.FILE_TOO_LARGE,
+        status=413,
+        extra={"max_bytes": limit},
+    )

@@ -6,6 +6,13 @@ urlpatterns = [
     path("products", api.ProductListCreateApi.as_view(), name="product-list"),
     path("products/mine", api.ProductMineApi.as_view(), name="product-mine"),
     path("products/<uuid:product_id>", api.ProductDetailApi.as_view(), name="product-detail"),
+    path("products/<uuid:product_id>/codes", api.ProductCodesApi.as_view(), name="product-codes"),
+    path(
+        "products/<uuid:product_id>/codes/<int:code_id>",
+        api.ProductCodeDetailApi.as_view(),
+        name="product-code-detail",
+    ),
+    path("products/<uuid:product_id>/file", api.ProductFileApi.as_view(), name="product-file"),
     path("inventory", api.InventoryListApi.as_view(), name="inventory-list"),
     path("inventory/<uuid:product_id>", api.InventoryDetailApi.as_view(), name="inventory-detail"),
     path(

@@ -8,9 +8,31 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import merchant_required
 from catalog import cache
-from catalog.forms import CatalogFilterForm, NewProductForm, ProductForm, StockAdjustForm
-from catalog.selectors import product_list_for_merchant, product_list_public, stock_movement_list
-from catalog.services import product_create, product_update, stock_adjust
+from catalog.forms import (
+    CatalogFilterForm,
+    CodesUploadForm,
+    NewProductForm,
+    ProductFileForm,
+    ProductForm,
+    StockAdjustForm,
+)
+from catalog.models import Product, ProductCode
+from catalog.selectors import (
+    product_code_counts,
+    product_code_list,
+    product_list_for_merchant,
+    product_list_public,
+    stock_movement_list,
+)
+from catalog.services import (
+    code_void,
+    codes_add,
+    product_create,
+    product_file_replace,
+    product_update,
+    stock_adjust,
+)
+from core import crypto
 from core.exceptions import ApplicationError
 from core.forms import money_initial
 from core.pages import page_of
@@ -27,6 +49,9 @@ def _product_card(product) -> dict:
         "price": product.price,
         "currency": product.currency,
         "available": product.stock.available,
+        "unlimited": product.unlimited_stock,
+        "delivery_kind": product.delivery_kind,
+        "purchasable": product.is_deliverable,
     }
 
 
@@ -103,9 +128,15 @@ def dashboard_products(request):
 def dashboard_product_new(request):
     form = NewProductForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        product = product_create(merchant=request.user, **form.cleaned_data)
-        messages.success(request, f"{product.name} is on sale.")
-        return redirect("catalog:dashboard_product", product_id=product.pk)
+        try:
+            product = product_create(merchant=request.user, **form.cleaned_data)
+        except ApplicationError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _created_message(product))
+            if product.delivery_kind == Product.DeliveryKind.CODES:
+                return redirect("catalog:dashboard_product_codes", product_id=product.pk)
+            return redirect("catalog:dashboard_product", product_id=product.pk)
     status = 400 if request.method == "POST" else 200
     return render(
         request, "dashboard/product_form.html", {"form": form, "product": None}, status=status
@@ -121,16 +152,22 @@ def dashboard_product(request, product_id):
         "description": product.description,
         "price": money_initial(product.price, product.currency),
         "currency": product.currency,
+        "unlimited_stock": product.unlimited_stock,
     }
     form = ProductForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        product_update(product=product, data=form.cleaned_data)
-        messages.success(request, "Saved.")
-        return redirect("catalog:dashboard_product", product_id=product.pk)
+        try:
+            product_update(product=product, data=form.cleaned_data)
+        except ApplicationError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("catalog:dashboard_product", product_id=product.pk)
     context = {
         "form": form,
         "product": product,
         "adjust_form": StockAdjustForm(),
+        "file_form": ProductFileForm(),
         "movements": page_of(request, stock_movement_list(product=product)),
     }
     return render(
@@ -169,3 +206,78 @@ def dashboard_product_archive(request, product_id):
     product_update(product=product, data={"is_active": not product.is_active})
     messages.success(request, "Back on sale." if product.is_active else "Archived: no longer sold.")
     return redirect("catalog:dashboard_products")
+
+
+def _created_message(product: Product) -> str:
+    if product.delivery_kind == Product.DeliveryKind.CODES:
+        return f"{product.name} is created: upload its codes to put units on sale."
+    if product.delivery_kind == Product.DeliveryKind.DOWNLOAD:
+        return f"{product.name} is created: upload its file to put it on sale."
+    return f"{product.name} is on sale."
+
+
+@merchant_required
+def dashboard_product_codes(request, product_id):
+    """A codes product's codes: counts by state, upload (paste or file), void."""
+    product = _own_product(request, product_id)
+    if product.delivery_kind != Product.DeliveryKind.CODES:
+        raise Http404("This product is not sold as codes.")
+    form = CodesUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        result = codes_add(
+            product=product, codes=form.cleaned_data["code_list"], actor=request.user
+        )
+        messages.success(request, f"Added {result['added']} codes; {result['stock']} on sale.")
+        if result["duplicates"]:
+            messages.warning(
+                request,
+                f"Skipped {len(result['duplicates'])} duplicates: "
+                + ", ".join(crypto.mask(code) for code in result["duplicates"][:20]),
+            )
+        return redirect("catalog:dashboard_product_codes", product_id=product.pk)
+    codes = page_of(request, product_code_list(product=product))
+    for code in codes:
+        code.masked = crypto.mask(crypto.decrypt(code.ciphertext))
+    context = {
+        "product": product,
+        "form": form,
+        "counts": product_code_counts(product=product),
+        "codes": codes,
+    }
+    return render(
+        request, "dashboard/product_codes.html", context, status=400 if form.errors else 200
+    )
+
+
+@merchant_required
+@require_POST
+def dashboard_code_void(request, product_id, code_id):
+    product = _own_product(request, product_id)
+    try:
+        code_void(product=product, code_id=code_id, actor=request.user)
+    except ProductCode.DoesNotExist as missing:
+        raise Http404("No such code.") from missing
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "Code voided: it will never be sold.")
+    return redirect("catalog:dashboard_product_codes", product_id=product.pk)
+
+
+@merchant_required
+@require_POST
+def dashboard_product_file(request, product_id):
+    """Upload or replace a download product's file."""
+    product = _own_product(request, product_id)
+    form = ProductFileForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            product_file_replace(product=product, upload=form.cleaned_data["file"])
+        except ApplicationError as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, f"{product.download_name} is the file buyers get.")
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("catalog:dashboard_product", product_id=product.pk)

@@ -1,5 +1,6 @@
 """Request guards that run before any view."""
 
+import re
 import uuid
 
 import structlog
@@ -8,9 +9,25 @@ from django.http import JsonResponse
 
 from core.exceptions import error_body
 
+# Room for a multipart body's boundaries and headers around the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+# Uploads larger than the general limit: a download product's file, and up to
+# MAX_CODES_PER_UPLOAD codes at once.
+_FILE_UPLOAD = re.compile(r"^/(api/v1|dashboard)/products/[0-9a-f-]{36}/file/?$")
+_CODES_UPLOAD = re.compile(r"^/(api/v1|dashboard)/products/[0-9a-f-]{36}/codes/?$")
+
+
+def body_limit(path: str) -> int:
+    if _FILE_UPLOAD.match(path):
+        return settings.MAX_DOWNLOAD_BYTES + MULTIPART_OVERHEAD
+    if _CODES_UPLOAD.match(path):
+        return settings.MAX_CODES_PER_UPLOAD * (settings.MAX_CODE_LENGTH + 8) + MULTIPART_OVERHEAD
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
 
 class RequestSizeLimitMiddleware:
-    """Refuse bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before reading them."""
+    """Refuse bodies over their path's limit (DATA_UPLOAD_MAX_MEMORY_SIZE, or
+    body_limit's for uploads) with 413 before reading them."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -20,12 +37,10 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        limit = body_limit(request.path_info)
+        if length > limit:
             return JsonResponse(
-                error_body(
-                    "request_too_large",
-                    f"Request bodies are limited to {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
-                ),
+                error_body("request_too_large", f"Request bodies are limited to {limit} bytes."),
                 status=413,
             )
         return self.get_response(request)

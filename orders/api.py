@@ -12,6 +12,7 @@ from core.money import AmountField, StrictIntegerField
 from core.pagination import paginate, paginated
 from orders.models import Order
 from orders.selectors import (
+    order_deliveries,
     order_event_list,
     order_get_visible,
     order_list_for_buyer,
@@ -24,6 +25,7 @@ from orders.serializers import (
     OrderOutputSerializer,
 )
 from orders.services import MAX_QUANTITY, order_cancel, order_fulfill, order_place
+from orders.services.delivery import download_link_renew
 from payments.services import refund_order
 
 MAX_LINES = 50
@@ -173,3 +175,54 @@ class OrderRefundApi(APIView):
         )
         order = order_get_visible(user=request.user, order_id=order_id)
         return Response(OrderOutputSerializer(order, context={"request": request}).data)
+
+
+class DeliverySerializer(serializers.Serializer):
+    line_id = serializers.IntegerField()
+    product_id = serializers.UUIDField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["codes", "download"])
+    codes = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Codes: in full for the buyer, masked (AAAA-••••) for merchants, admins "
+        "and after a refund.",
+    )
+    download_url = serializers.CharField(
+        required=False, allow_null=True, help_text="Downloads: the buyer's signed link."
+    )
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    downloads_left = serializers.IntegerField(required=False)
+
+
+def _deliveries_for(request, order) -> list[dict]:
+    """The selector's entries as they are (each kind has its own keys), with
+    download links made absolute for API clients."""
+    deliveries = order_deliveries(order=order, viewer=request.user)
+    for delivery in deliveries:
+        if delivery.get("download_url"):
+            delivery["download_url"] = request.build_absolute_uri(delivery["download_url"])
+    return deliveries
+
+
+class OrderDeliveriesApi(APIView):
+    """What a paid order delivered: each codes line's codes and each download
+    line's link. The buyer sees codes in full; the merchant and admins masked."""
+
+    @extend_schema(responses={200: DeliverySerializer(many=True)})
+    def get(self, request, order_id):
+        order = order_get_visible(user=request.user, order_id=order_id)
+        return Response(_deliveries_for(request, order))
+
+
+class OrderDownloadRenewApi(APIView):
+    """A fresh download link for one line (the buyer): the old ones stop working."""
+
+    @extend_schema(request=None, responses={201: DeliverySerializer})
+    def post(self, request, order_id, line_id):
+        order = order_get_visible(user=request.user, order_id=order_id)
+        if order.buyer_id != request.user.pk:
+            raise PermissionDenied("Only the buyer can get a download link.")
+        download_link_renew(order=order, line_id=line_id, buyer=request.user)
+        renewed = [d for d in _deliveries_for(request, order) if d["line_id"] == line_id]
+        return Response(renewed[0], status=status.HTTP_201_CREATED)

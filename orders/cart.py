@@ -68,7 +68,8 @@ def cart_lines(session) -> tuple[list[CartLine], list[str]]:
             unit_price=product.price,
             currency=product.currency,
             quantity=cart[str(product.pk)],
-            available=product.stock.available,
+            # Unlimited downloads: as many as one order may hold.
+            available=MAX_QUANTITY if product.unlimited_stock else product.stock.available,
         )
         for product in products
     ]

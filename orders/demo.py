@@ -29,7 +29,9 @@ def _paid_by_card(customer, products) -> Order:
 def seed_orders(*, customer, merchant, stdout) -> None:
     """Adds the demo orders this customer does not have yet, one per scenario."""
     products = list(
-        Product.objects.filter(merchant=merchant, stock__available__gt=0).order_by("price")
+        Product.objects.filter(
+            merchant=merchant, stock__available__gt=0, delivery_kind=Product.DeliveryKind.MANUAL
+        ).order_by("price")
     )
     cheap, other = products[0], products[1]
     have = set(Order.objects.filter(buyer=customer).values_list("status", flat=True))
@@ -53,6 +55,12 @@ def seed_orders(*, customer, merchant, stdout) -> None:
         created += 1
     if S.PAYMENT_PENDING not in have:
         _place(customer, [other], card)
+        created += 1
+    delivered = Product.objects.filter(merchant=merchant).exclude(
+        delivery_kind=Product.DeliveryKind.MANUAL
+    )
+    if delivered and not Order.objects.filter(buyer=customer, items__product__in=delivered):
+        _place(customer, list(delivered), wallet)  # a code and a download, delivered at once
         created += 1
     if created:
         stdout.write(f"created {created} demo orders for {customer.email}")

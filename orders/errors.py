@@ -2,10 +2,12 @@ from enum import StrEnum
 
 
 class OrderErrorCode(StrEnum):
+    DOWNLOAD_LIMIT_REACHED = "download_limit_reached"
     EMPTY_CART = "empty_cart"
     INVALID = "invalid"
     INVALID_TRANSITION = "invalid_transition"
     MIXED_CURRENCY = "mixed_currency"
+    NOT_FOUND = "not_found"
     OWN_PRODUCT = "own_product"
     PRODUCT_UNAVAILABLE = "product_unavailable"
     REFUND_UNAVAILABLE = "refund_unavailable"

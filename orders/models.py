@@ -110,3 +110,37 @@ class OrderEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class DownloadGrant(models.Model):
+    """The right to download one line's file: a few times, for a while.
+
+    Served from a signed link (orders.downloads); downloads are counted by one
+    conditional UPDATE, so parallel requests cannot go past the limit.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order_item = models.ForeignKey(
+        OrderItem, on_delete=models.PROTECT, related_name="download_grants"
+    )
+    expires_at = models.DateTimeField()
+    download_limit = models.PositiveIntegerField()
+    downloads_used = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(downloads_used__lte=F("download_limit")),
+                name="orders_download_within_limit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Download grant {self.pk}"
+
+    @property
+    def downloads_left(self) -> int:
+        return self.download_limit - self.downloads_used

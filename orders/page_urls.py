@@ -14,6 +14,12 @@ urlpatterns = [
     path("orders/<uuid:order_id>/status/", views.order_status, name="status"),
     path("orders/<uuid:order_id>/cancel/", views.order_cancel_view, name="cancel"),
     path("orders/<uuid:order_id>/pay/", views.order_pay, name="pay"),
+    path(
+        "orders/<uuid:order_id>/downloads/<int:line_id>/renew/",
+        views.download_renew,
+        name="download_renew",
+    ),
+    path("downloads/<str:token>", views.download, name="download"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/sales/", views.sales, name="sales"),
     path("dashboard/sales/<uuid:order_id>/fulfil/", views.sale_fulfil, name="sale_fulfil"),

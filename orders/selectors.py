@@ -3,7 +3,10 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 
 from accounts.models import User
-from orders.models import Order, OrderEvent, OrderItem
+from catalog.models import Product, ProductCode
+from core import crypto
+from orders.downloads import download_url
+from orders.models import DownloadGrant, Order, OrderEvent, OrderItem
 
 
 def _with_items(queryset: QuerySet) -> QuerySet:
@@ -105,3 +108,53 @@ def order_day_summary(*, since) -> dict:
     placed = Order.objects.filter(created_at__gte=since)
     paid = placed.filter(status__in=SALE_STATUSES).aggregate(revenue=Sum("total"))
     return {"orders": placed.count(), "revenue": paid["revenue"] or 0}
+
+
+def order_deliveries(*, order: Order, viewer: User) -> list[dict]:
+    """What an order delivered, line by line (manual lines have nothing to show).
+
+    Only the buyer sees codes in full and gets download links; the merchant of a
+    line and admins see codes masked. A refunded order's codes are voided and
+    show masked to everyone.
+    """
+    is_buyer = order.buyer_id == viewer.pk
+    lines = [
+        line
+        for line in order.items.all()
+        if is_buyer or viewer.is_admin or line.merchant_id == viewer.pk
+    ]
+    kinds = dict(
+        Product.objects.filter(pk__in=[line.product_id for line in lines]).values_list(
+            "pk", "delivery_kind"
+        )
+    )
+    codes: dict = {}
+    for code in ProductCode.objects.filter(
+        order_item__in=lines, state__in=[ProductCode.State.SOLD, ProductCode.State.VOIDED]
+    ).order_by("id"):
+        plain = crypto.decrypt(code.ciphertext)
+        shown = plain if is_buyer and code.state == ProductCode.State.SOLD else crypto.mask(plain)
+        codes.setdefault(code.order_item_id, []).append(shown)
+    grants = {
+        grant.order_item_id: grant
+        for grant in DownloadGrant.objects.filter(
+            order_item__in=lines, revoked_at__isnull=True
+        ).order_by("created_at")
+    }
+    deliveries = []
+    for line in lines:
+        kind = kinds[line.product_id]
+        entry = {"line_id": line.pk, "product_id": line.product_id, "name": line.name, "kind": kind}
+        if kind == Product.DeliveryKind.CODES:
+            deliveries.append(entry | {"codes": codes.get(line.pk, [])})
+        elif kind == Product.DeliveryKind.DOWNLOAD:
+            grant = grants.get(line.pk)
+            deliveries.append(
+                entry
+                | {
+                    "download_url": download_url(grant) if grant and is_buyer else None,
+                    "expires_at": grant.expires_at if grant else None,
+                    "downloads_left": grant.downloads_left if grant else 0,
+                }
+            )
+    return deliveries

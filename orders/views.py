@@ -7,13 +7,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from accounts.authentication import JWTAuthentication
 from accounts.decorators import merchant_required
 from core.charts import HEIGHT as CHART_HEIGHT
 from core.charts import WIDTH as CHART_WIDTH
@@ -23,13 +26,15 @@ from core.money import default_currency
 from core.pages import page_of, run_form_action
 from orders.cart import cart_add as add_to_cart
 from orders.cart import cart_clear, cart_lines, cart_order_items, cart_set
+from orders.downloads import DownloadGone, download_grant_for_token
 from orders.errors import OrderErrorCode
 from orders.forms import CardPaymentForm, CartAddForm, CartUpdateForm, CheckoutForm, RefundForm
-from orders.models import Order
+from orders.models import DownloadGrant, Order
 from orders.selectors import (
     merchant_daily_revenue,
     merchant_open_reservations,
     merchant_sales_summary,
+    order_deliveries,
     order_event_list,
     order_get_visible,
     order_list_for_buyer,
@@ -37,6 +42,7 @@ from orders.selectors import (
     order_merchant_ids,
 )
 from orders.services import order_cancel, order_fulfill, order_place
+from orders.services.delivery import download_consume, download_link_renew
 from payments.gateways import TransientGatewayError, browser_payments_enabled
 from payments.models import Payment
 from payments.selectors import payment_failed_count_for_merchant, payment_list_for_order
@@ -170,8 +176,48 @@ def _status_context(order: Order) -> dict:
 @login_required
 def order_detail(request, order_id):
     order = _own_order(request, order_id)
-    context = _status_context(order) | {"events": order_event_list(order=order)}
+    context = _status_context(order) | {
+        "events": order_event_list(order=order),
+        "deliveries": order_deliveries(order=order, viewer=request.user),
+    }
     return render(request, "orders/order_detail.html", context)
+
+
+@login_required
+@require_POST
+def download_renew(request, order_id, line_id):
+    """ "New download link": a fresh link; the old one stops working."""
+    order = _own_order(request, order_id)
+    try:
+        download_link_renew(order=order, line_id=line_id, buyer=request.user)
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "Here is a new download link.")
+    return redirect("orders:detail", order_id=order.pk)
+
+
+@require_GET
+def download(request, token):
+    """Serve a bought file to its buyer, counting the download. The buyer is
+    known by the session (the order page's link) or a bearer token (the API's)."""
+    user = request.user if request.user.is_authenticated else None
+    if user is None and "HTTP_AUTHORIZATION" in request.META:
+        try:
+            user = (JWTAuthentication().authenticate(request) or (None,))[0]
+        except Exception:  # a bad or expired token: the same answer as none
+            return HttpResponse("A valid bearer token is required.", status=401)
+    if user is None:
+        return redirect_to_login(request.get_full_path())
+    try:
+        product = download_consume(grant_id=download_grant_for_token(token), user=user)
+    except (signing.BadSignature, DownloadGrant.DoesNotExist) as unknown:
+        raise Http404("No such download.") from unknown
+    except DownloadGone as gone:
+        return render(request, "orders/download_gone.html", {"message": str(gone)}, status=410)
+    return FileResponse(
+        product.download_file.open("rb"), as_attachment=True, filename=product.download_name
+    )
 
 
 @login_required

@@ -1,5 +1,5 @@
-// "Copy" buttons for payment-link addresses: shown only where the clipboard
-// works; without JavaScript the address stays selectable in its field.
+// "Copy" buttons for payment-link addresses and bought codes: shown only where
+// the clipboard works; without JavaScript the text stays selectable in its field.
 (function () {
   if (!navigator.clipboard) return;
   document.querySelectorAll("button.copy").forEach(function (button) {

@@ -3,7 +3,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from catalog.models import Product
-from orders.models import Order
+from orders.models import DownloadGrant, Order
 from payments.models import Checkout
 from wallets.verification import ledger_violations
 
@@ -23,6 +23,11 @@ def test_seed_demo_is_idempotent_and_creates_working_logins(api_client):
     )
     assert statuses == {"PAYMENT_PENDING", "PAID", "FULFILLED", "CANCELLED", "REFUNDED"}
     assert Order.objects.filter(refunded_amount__gt=0, status="PAID").exists()  # a partial refund
+    codes = Product.objects.get(delivery_kind="codes")
+    assert codes.codes.count() == 50 and codes.codes.filter(state="sold").count() == 1
+    download = Product.objects.get(delivery_kind="download")
+    assert download.download_name == "indie-album.zip"
+    assert DownloadGrant.objects.filter(order_item__product=download).count() == 1
     assert set(Checkout.objects.values_list("status", flat=True)) == {"COMPLETED", "FAILED"}
     merchant = User.objects.get(email="merchant@example.com")
     assert merchant.is_staff and merchant.groups.filter(name="Merchants").exists()

@@ -1,8 +1,9 @@
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import MerchantFactory
 from catalog.models import Product
-from catalog.services import product_create
+from catalog.services import codes_add, product_create, product_file_replace
 
 
 class ProductFactory(factory.Factory):
@@ -22,3 +23,23 @@ class ProductFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return product_create(**kwargs)
+
+
+def code_product(*, codes, merchant=None, price=1000, **fields) -> Product:
+    """A codes product on sale with these codes as its stock."""
+    merchant = merchant or MerchantFactory()
+    product = ProductFactory(
+        merchant=merchant, stock=0, price=price, delivery_kind="codes", **fields
+    )
+    codes_add(product=product, codes=list(codes), actor=merchant)
+    return product
+
+
+def download_product(
+    *, content=b"%PDF-1.4 the handbook", filename="handbook.pdf", merchant=None, **fields
+) -> Product:
+    """A download product with its file stored."""
+    product = ProductFactory(
+        merchant=merchant or MerchantFactory(), delivery_kind="download", **fields
+    )
+    return product_file_replace(product=product, upload=SimpleUploadedFile(filename, content))

@@ -214,6 +214,39 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # process that died; a retry may take it over (its work was rolled back).
 IDEMPOTENCY_LOCK_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_LOCK_TIMEOUT_SECONDS", default=60)
 
+# --- Digital delivery ---------------------------------------------------------
+
+# Fernet keys for codes at rest, comma-separated, newest first (core/crypto.py).
+# production.py requires them; local.py generates one into var/ when unset.
+KASSA_ENCRYPTION_KEYS = env.list("KASSA_ENCRYPTION_KEY", default=[])
+# Finds duplicate codes without decrypting them; never rotate it once codes
+# exist, or old and new fingerprints of one code would differ.
+KASSA_FINGERPRINT_KEY = env("KASSA_FINGERPRINT_KEY", default="") or SECRET_KEY
+MAX_CODES_PER_UPLOAD = 10_000
+MAX_CODE_LENGTH = env.int("MAX_CODE_LENGTH", default=128)
+MAX_DOWNLOAD_BYTES = env.int("MAX_DOWNLOAD_BYTES", default=50 * 1024 * 1024)
+DOWNLOAD_TTL_HOURS = env.int("DOWNLOAD_TTL_HOURS", default=24)
+DOWNLOAD_LIMIT = env.int("DOWNLOAD_LIMIT", default=5)
+# How many fresh links a buyer may ask for per order line, beyond the first.
+DOWNLOAD_REISSUE_LIMIT = env.int("DOWNLOAD_REISSUE_LIMIT", default=5)
+MEDIA_URL = "media/"
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+# Downloads go through Django's storage API: the filesystem under MEDIA_ROOT,
+# or any S3-compatible store through django-storages when AWS_STORAGE_BUCKET_NAME is set.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+    AWS_S3_FILE_OVERWRITE = False
+# Public base address for links in emails ("Your order is ready").
+SITE_URL = env("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Email: the console by default; SMTP from EMAIL_URL (smtp+tls://user:pass@host:587).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Kassa <orders@kassa.local>")
+
 # --- Payments -----------------------------------------------------------------
 
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="simulated")  # simulated | stripe

@@ -1,8 +1,18 @@
 """Developer machine: what `make run` uses."""
 
+from cryptography.fernet import Fernet
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+if not KASSA_ENCRYPTION_KEYS:  # noqa: F405
+    # A key of this machine's own, kept in var/ so codes stay readable across runs.
+    _key_file = BASE_DIR / "var" / "encryption.key"  # noqa: F405
+    if not _key_file.exists():
+        _key_file.parent.mkdir(parents=True, exist_ok=True)
+        _key_file.write_bytes(Fernet.generate_key())
+    KASSA_ENCRYPTION_KEYS = [_key_file.read_text().strip()]
+KASSA_FINGERPRINT_KEY = env("KASSA_FINGERPRINT_KEY", default="") or SECRET_KEY

@@ -8,6 +8,12 @@ from .base import SECRET_KEY, env
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY: production never uses a default key.")
+if not KASSA_ENCRYPTION_KEYS:  # noqa: F405
+    raise ImproperlyConfigured(
+        "Set KASSA_ENCRYPTION_KEY: codes are stored encrypted, and production never "
+        "generates a key (python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())')."
+    )
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 LOGGING["formatters"]["kassa"]["processors"][-1] = (  # noqa: F405

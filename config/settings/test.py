@@ -11,6 +11,9 @@ SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+KASSA_ENCRYPTION_KEYS = ["pWPJ8ff4-9e-dsLMLDZkjwHf2FVtLZnxYk8hX8pvz4E="]
+KASSA_FINGERPRINT_KEY = "test-fingerprint-key"
+MEDIA_ROOT = str(BASE_DIR / "var" / f"media-test-{os.getpid()}")
 CELERY_TASK_ALWAYS_EAGER = True
 # Eager tasks that propagate their exceptions turn self.retry() into a raised
 # Retry instead of re-running the task, so retries could not be tested; tests

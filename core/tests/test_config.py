@@ -27,6 +27,9 @@ def _manage(*args, **env):
     )
 
 
+PRODUCTION_KEY = "pWPJ8ff4-9e-dsLMLDZkjwHf2FVtLZnxYk8hX8pvz4E="
+
+
 def test_production_settings_pass_the_deploy_checklist():
     result = _manage(
         "check",
@@ -36,6 +39,7 @@ def test_production_settings_pass_the_deploy_checklist():
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY="x7#kP2-long-random-production-secret-value-9Qz!mW4vR8tL1nB6yH3",
         DJANGO_ALLOWED_HOSTS="kassa.example.com",
+        KASSA_ENCRYPTION_KEY=PRODUCTION_KEY,
     )
 
     assert result.returncode == 0, result.stderr
@@ -51,3 +55,14 @@ def test_production_settings_refuse_to_start_without_a_secret_key(secret):
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_settings_refuse_to_start_without_an_encryption_key():
+    result = _manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY="x7#kP2-long-random-production-secret-value-9Qz!mW4vR8tL1nB6yH3",
+    )
+
+    assert result.returncode != 0
+    assert "KASSA_ENCRYPTION_KEY" in result.stderr

@@ -9,11 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from catalog.models import Product
-from catalog.services import StockMove, stock_lock
+from catalog.models import Product, ProductCode
+from catalog.services import StockMove, codes_take, stock_lock
 from core.exceptions import ApplicationError
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent, OrderItem
+from orders.services.delivery import deliver, delivers_everything
 from orders.services.settlement import move_order_stock, order_wallets, transfer_per_merchant
 from orders.state import order_initial_status
 from wallets.errors import WalletErrorCode
@@ -108,25 +109,31 @@ def order_place(*, buyer: User, items: list[dict], payment_method: str) -> Order
     ]
     order.total = sum(line.subtotal for line in lines)
     names = {pid: p.name for pid, p in products.items()}
+    kinds = {pid: p.delivery_kind for pid, p in products.items()}
     if payment_method == Order.PaymentMethod.WALLET:
-        return _place_wallet_order(order, lines, quantities, names)
-    return _place_card_order(order, lines, quantities, names)
+        return _place_wallet_order(order, lines, quantities, names, kinds)
+    return _place_card_order(order, lines, quantities, names, kinds)
 
 
 def _insert_order(order: Order, lines: list[OrderItem], path: list[str]) -> None:
     events = order_initial_status(order, path, order.buyer)
+    if path[-1] == S.FULFILLED:
+        events[-1].reason = "delivered"
     order.save(force_insert=True)
     OrderItem.objects.bulk_create(lines)
     OrderEvent.objects.bulk_create(events)
 
 
 @transaction.atomic
-def _place_wallet_order(order, lines, quantities, names) -> Order:
+def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     wallets = order_wallets(order, lines, with_buyer=True)
     buyer_wallet = wallets[order.buyer.pk]
     # Rows nobody else can touch yet go first, so the contended wallet and
     # stock rows are held for as short a time as possible.
-    _insert_order(order, lines, [S.CREATED, S.PAYMENT_PENDING, S.PAID])
+    path = [S.CREATED, S.PAYMENT_PENDING, S.PAID]
+    if delivers_everything(lines, kinds):
+        path.append(S.FULFILLED)
+    _insert_order(order, lines, path)
 
     locked = wallets_lock(wallets.values())
     if locked[buyer_wallet.pk].balance < order.total:
@@ -148,6 +155,7 @@ def _place_wallet_order(order, lines, quantities, names) -> Order:
         to_merchants=True,
         actor=order.buyer,
     )
+    deliver(order, lines, kinds, reserved=False)
     return order
 
 
@@ -172,11 +180,15 @@ def _check_reservation_cap(buyer: User) -> None:
 
 
 @transaction.atomic
-def _place_card_order(order, lines, quantities, names) -> Order:
+def _place_card_order(order, lines, quantities, names, kinds) -> Order:
     _check_reservation_cap(order.buyer)
     order.reserved_until = timezone.now() + timedelta(seconds=settings.RESERVATION_TTL_SECONDS)
     _insert_order(order, lines, [S.CREATED, S.PAYMENT_PENDING])
     move_order_stock(
         order, _lock_stock_for_sale(quantities), quantities, StockMove.RESERVE, order.buyer, names
     )
+    # The order holds its very codes while the card is charged; expiry or a
+    # cancel gives them back.
+    code_lines = [line for line in lines if kinds[line.product_id] == Product.DeliveryKind.CODES]
+    codes_take(lines=code_lines, state=ProductCode.State.RESERVED)
     return order

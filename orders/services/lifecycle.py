@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from catalog.services import StockMove, stock_lock
+from catalog.services import StockMove, codes_release, stock_lock
 from orders.locks import order_qs_for_update
 from orders.models import Order
 from orders.services.settlement import line_quantities, move_order_stock
@@ -38,6 +38,7 @@ def _cancel(
         raise invalid_transition(order, S.CANCELLED)
     if order.payment_method == Order.PaymentMethod.CARD and order.status == S.PAYMENT_PENDING:
         move_order_stock(order, locked_stock, line_quantities(items), StockMove.RELEASE, actor)
+        codes_release(lines=items)
     return order_set_status(order, S.CANCELLED, actor=actor, reason=reason), True
 
 

@@ -4,19 +4,23 @@ it, wallet refunds, and card refunds recorded on the order."""
 from collections import defaultdict
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
-from catalog.services import StockMove, stock_apply, stock_lock
+from catalog.models import Product
+from catalog.services import StockMove, codes_burn, stock_apply, stock_lock
 from core.exceptions import ApplicationError
 from orders.errors import OrderErrorCode
 from orders.locks import order_qs_for_update
 from orders.models import Order
+from orders.services.delivery import deliver, delivery_kinds, downloads_revoke
 from orders.state import can_transition, invalid_transition, order_set_status
 from wallets.locks import wallets_lock
 from wallets.models import Transfer, Wallet
 from wallets.services import system_wallet, transfer_locked, wallet_get_or_create_many
 
 S = Order.Status
+Kind = Product.DeliveryKind
 
 
 def line_quantities(items) -> dict:
@@ -100,7 +104,25 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
         actor=None,
     )
     order.reserved_until = None
-    return order_set_status(order, S.PAID, actor=None, reason=reason)
+    order = order_set_status(order, S.PAID, actor=None, reason=reason)
+    if deliver(order, items, delivery_kinds(locked_stock), reserved=True):
+        order = order_set_status(order, S.FULFILLED, actor=None, reason="delivered")
+    return order
+
+
+def _take_back_units(order: Order, locked_stock: dict, items, actor) -> None:
+    """A fully refunded order's units: delivered codes are burned (the buyer has
+    seen them), other units return to stock, and download links stop working."""
+    kinds = delivery_kinds(locked_stock)
+    burned = {i.product_id: i.quantity for i in items if kinds[i.product_id] == Kind.CODES}
+    returned = {i.product_id: i.quantity for i in items if kinds[i.product_id] != Kind.CODES}
+    if returned:
+        move_order_stock(order, locked_stock, returned, StockMove.RETURN, actor)
+    if burned:
+        move_order_stock(order, locked_stock, burned, StockMove.BURN, actor)
+    now = timezone.now()
+    codes_burn(lines=items, now=now)
+    downloads_revoke(lines=items, now=now)
 
 
 @transaction.atomic
@@ -130,7 +152,7 @@ def order_refund(*, order: Order, actor: User | None, reason: str = "") -> Order
         to_merchants=False,
         actor=actor,
     )
-    move_order_stock(order, locked_stock, line_quantities(items), StockMove.RETURN, actor)
+    _take_back_units(order, locked_stock, items, actor)
     order.refunded_amount = order.total
     return order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
 
@@ -148,5 +170,5 @@ def order_record_refund(*, order: Order, amount: int, actor: User | None, reason
     if order.refunded_amount < order.total:
         order.save(update_fields=["refunded_amount", "updated_at"])
         return order
-    move_order_stock(order, locked_stock, line_quantities(items), StockMove.RETURN, actor)
+    _take_back_units(order, locked_stock, items, actor)
     return order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded to card")

@@ -194,7 +194,9 @@ def _late_capture_reason(payment: Payment, order: Order | None, checkout) -> str
     Reads rows locked by the caller."""
     if payment.status == S.FAILED:
         return "captured after the payment had failed"
-    if order is not None and order.status != Order.Status.PAID:
+    # FULFILLED too: an order of codes or downloads is delivered, and so
+    # fulfilled, in the transaction that pays it.
+    if order is not None and order.status not in (Order.Status.PAID, Order.Status.FULFILLED):
         return f"captured after the order was {order.status.lower()}"
     if checkout is not None and checkout.status != Checkout.Status.PROCESSING:
         return "captured after the checkout stopped waiting for it"

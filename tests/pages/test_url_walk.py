@@ -33,7 +33,14 @@ def test_no_page_answers_a_server_error_to_anyone(who):
     checkout, _ = checkout_create(
         merchant=merchant, idempotency_key="walk", amount=500, currency="USD"
     )
-    ids = {"product_id": product.pk, "order_id": order.pk, "checkout_id": checkout.pk}
+    ids = {
+        "product_id": product.pk,
+        "order_id": order.pk,
+        "checkout_id": checkout.pk,
+        "line_id": order.items.get().pk,
+        "code_id": 1,
+        "token": "not-a-signed-token",
+    }
     client = Client()
     visitor = {"customer": buyer, "merchant": merchant, "admin": AdminFactory()}.get(who)
     if visitor is not None:

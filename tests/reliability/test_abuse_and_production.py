@@ -96,6 +96,7 @@ def test_production_settings_turn_on_hsts_and_https():
         **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "a-long-random-production-secret-for-this-test-only-123456",
+        "KASSA_ENCRYPTION_KEY": "pWPJ8ff4-9e-dsLMLDZkjwHf2FVtLZnxYk8hX8pvz4E=",
     }
     result = subprocess.run(  # noqa: S603 - fixed argv
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60

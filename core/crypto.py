@@ -1,0 +1,47 @@
+"""Secrets at rest (gift-card codes, licence keys): Fernet encryption with
+rotation, and a keyed fingerprint that finds duplicates without decrypting.
+
+KASSA_ENCRYPTION_KEY is a comma-separated list of Fernet keys, newest first:
+the first encrypts, every one decrypts (MultiFernet), so a new key is added in
+front, `manage.py rotate_encryption_key` re-encrypts every code with it, and
+the old key can then be dropped.
+"""
+
+import hashlib
+import hmac
+from functools import cache
+
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+
+
+@cache
+def _fernet() -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in settings.KASSA_ENCRYPTION_KEYS])
+
+
+def encrypt(plaintext: str) -> str:
+    return _fernet().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    return _fernet().decrypt(token.encode()).decode()
+
+
+def reencrypt(token: str) -> str:
+    """The same secret under the newest key."""
+    return _fernet().rotate(token.encode()).decode()
+
+
+def fingerprint(plaintext: str) -> str:
+    """A stable keyed hash: equal secrets match, and a database dump alone cannot
+    test guesses against it (the key is not in the database)."""
+    key = settings.KASSA_FINGERPRINT_KEY.encode()
+    return hmac.new(key, plaintext.encode(), hashlib.sha256).hexdigest()
+
+
+def mask(secret: str) -> str:
+    """'AAAA-1111' → 'AAAA-••••': the first few characters, the rest hidden, with
+    separators kept so the shape stays recognisable."""
+    shown = min(4, len(secret) // 2)
+    return secret[:shown] + "".join(char if not char.isalnum() else "•" for char in secret[shown:])

@@ -1,0 +1,151 @@
+"""Digital delivery: the codes and download grants an order hands over in the
+transaction that makes it PAID, and the signed links that serve the files.
+
+Codes are taken under the stock locks the caller holds, so no two orders can
+ever hold the same code; the buyer is emailed once the delivery commits.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.models import Product, ProductCode
+from catalog.services import codes_sell_reserved, codes_take
+from core.enqueue import enqueue_on_commit
+from core.exceptions import ApplicationError
+from orders.downloads import DownloadGone
+from orders.errors import OrderErrorCode
+from orders.models import DownloadGrant, Order, OrderItem
+
+Kind = Product.DeliveryKind
+ORDER_READY_EMAIL = "orders.tasks.send_order_ready_email_task"
+
+
+def delivery_kinds(locked_stock: dict) -> dict:
+    """{product id: delivery kind} of stock rows locked with their products."""
+    return {pid: stock.product.delivery_kind for pid, stock in locked_stock.items()}
+
+
+def delivers_everything(lines, kinds: dict) -> bool:
+    return all(kinds[line.product_id] != Kind.MANUAL for line in lines)
+
+
+def deliver(order: Order, lines, kinds: dict, *, reserved: bool, now=None) -> bool:
+    """Hand over every code and download of a paid order's `lines`; True when
+    nothing is left for the merchant to fulfil by hand.
+
+    reserved: the codes were reserved at checkout (a card order) rather than
+    taken now (a wallet order)."""
+    now = now or timezone.now()
+    code_lines = [line for line in lines if kinds[line.product_id] == Kind.CODES]
+    download_lines = [line for line in lines if kinds[line.product_id] == Kind.DOWNLOAD]
+    if code_lines:
+        if reserved:
+            codes_sell_reserved(lines=code_lines, now=now)
+        else:
+            codes_take(lines=code_lines, state=ProductCode.State.SOLD, now=now)
+    DownloadGrant.objects.bulk_create([_new_grant(line, now) for line in download_lines])
+    if code_lines or download_lines:
+        enqueue_on_commit(ORDER_READY_EMAIL, str(order.pk))
+    return delivers_everything(lines, kinds)
+
+
+def _new_grant(line: OrderItem, now) -> DownloadGrant:
+    return DownloadGrant(
+        order_item=line,
+        expires_at=now + timedelta(hours=settings.DOWNLOAD_TTL_HOURS),
+        download_limit=settings.DOWNLOAD_LIMIT,
+    )
+
+
+def downloads_revoke(*, lines, now) -> None:
+    DownloadGrant.objects.filter(order_item__in=lines, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+
+
+# --- download links ---------------------------------------------------------------------
+
+
+def download_consume(*, grant_id: str, user: User) -> Product:
+    """Count one download of a grant the caller owns, atomically, and return the
+    product whose file to send. DownloadGrant.DoesNotExist for another user's
+    link; DownloadGone when used up, expired or revoked (a refund)."""
+    grant = DownloadGrant.objects.select_related("order_item__order", "order_item__product").get(
+        pk=grant_id, order_item__order__buyer=user
+    )
+    counted = DownloadGrant.objects.filter(
+        pk=grant.pk,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        downloads_used__lt=F("download_limit"),
+    ).update(downloads_used=F("downloads_used") + 1)
+    if not counted:
+        raise DownloadGone(
+            "This download link is used up or has expired; get a new one from your order page."
+        )
+    return grant.order_item.product
+
+
+@transaction.atomic
+def download_link_renew(*, order: Order, line_id: int, buyer: User) -> DownloadGrant:
+    """A fresh link (DOWNLOAD_LIMIT downloads, DOWNLOAD_TTL_HOURS) for one paid
+    download line; the earlier links stop working. Refused after
+    DOWNLOAD_REISSUE_LIMIT renewals (download_limit_reached, 409), and for
+    orders that are not paid (refunded ones included)."""
+    line = (
+        OrderItem.objects.select_for_update()
+        .select_related("order", "product")
+        .filter(pk=line_id, order=order, order__buyer=buyer)
+        .first()
+    )
+    if line is None or line.product.delivery_kind != Kind.DOWNLOAD:
+        raise ApplicationError(
+            "This order has no such download.", code=OrderErrorCode.NOT_FOUND, status=404
+        )
+    if line.order.status not in (Order.Status.PAID, Order.Status.FULFILLED):
+        raise ApplicationError(
+            f"An order in {line.order.status} has no downloads.",
+            code=OrderErrorCode.INVALID_TRANSITION,
+            status=409,
+            extra={"status": line.order.status},
+        )
+    issued = line.download_grants.count()
+    if issued > settings.DOWNLOAD_REISSUE_LIMIT:
+        raise ApplicationError(
+            "No more download links can be issued for this order; contact the merchant.",
+            code=OrderErrorCode.DOWNLOAD_LIMIT_REACHED,
+            status=409,
+        )
+    now = timezone.now()
+    downloads_revoke(lines=[line], now=now)
+    grant = _new_grant(line, now)
+    grant.save(force_insert=True)
+    return grant
+
+
+# --- telling the buyer ----------------------------------------------------------------------
+
+
+def order_ready_email_send(*, order_id: str) -> None:
+    """ "Your order is ready": where to find the codes and files. The message
+    names no code, so no mail log or relay ever holds one."""
+    order = Order.objects.select_related("buyer").get(pk=order_id)
+    context = {
+        "order": order,
+        "items": list(order.items.all()),
+        "order_url": settings.SITE_URL + reverse("orders:detail", args=[order.pk]),
+    }
+    send_mail(
+        subject="Your order is ready",
+        message=render_to_string("emails/order_ready.txt", context),
+        from_email=None,
+        recipient_list=[order.buyer.email],
+    )
