@@ -8,7 +8,11 @@ running it is 409 idempotency_key_in_use.
 
 The view and the stored response commit in one transaction: either both the
 effect and its recorded response exist, or neither does and a retry runs
-afresh. A key left in progress by a crashed process is taken over after
+afresh. For a new key (nearly every request) the key is inserted in that same
+transaction, so a checkout is one BEGIN … COMMIT: a second request with the key
+waits on the unique index until the first commits, then replays its answer. A
+refusal rolls the transaction back whole and is then recorded in a statement of
+its own. A key left in progress by a crashed process is taken over after
 IDEMPOTENCY_LOCK_TIMEOUT_SECONDS; one freed by a 5xx, at once.
 """
 
@@ -34,6 +38,7 @@ from core.exceptions import ApplicationError, error_body, is_concurrency_conflic
 from core.forms import FORM_KEY_FIELD
 from core.metrics import IDEMPOTENCY_CONFLICTS, IDEMPOTENCY_REPLAYS
 from core.models import IdempotencyKey
+from core.transactions import whole_transaction
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -100,20 +105,31 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
+def _new_key(*, user, key: str, request, fingerprint: str, now, **fields) -> IdempotencyKey:
+    return IdempotencyKey.objects.create(
+        user=user,
+        key=key,
+        method=request.method,
+        path=request.path[:255],
+        request_hash=fingerprint,
+        locked_at=now,
+        expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
+        **fields,
+    )
+
+
 def _claim(*, user, key: str, request, fingerprint: str) -> IdempotencyKey | Response:
     """Insert the key in progress, or answer from the row a previous request left."""
     now = timezone.now()
     try:
         with transaction.atomic():
-            return IdempotencyKey.objects.create(
+            return _new_key(
                 user=user,
                 key=key,
-                method=request.method,
-                path=request.path[:255],
-                request_hash=fingerprint,
+                request=request,
+                fingerprint=fingerprint,
+                now=now,
                 status=IdempotencyKey.Status.IN_PROGRESS,
-                locked_at=now,
-                expires_at=now + timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS),
             )
     except IntegrityError:
         pass
@@ -149,12 +165,89 @@ def _claim(*, user, key: str, request, fingerprint: str) -> IdempotencyKey | Res
         return record
 
 
+def _stored_body(response: Response):
+    return json.loads(JSONRenderer().render(response.data) or b"null")
+
+
 def _record(claimed: IdempotencyKey, response: Response) -> int:
     return IdempotencyKey.objects.filter(pk=claimed.pk, locked_at=claimed.locked_at).update(
         status=IdempotencyKey.Status.COMPLETED,
         response_status=response.status_code,
-        response_body=json.loads(JSONRenderer().render(response.data) or b"null"),
+        response_body=_stored_body(response),
     )
+
+
+class _KeyExists(Exception):
+    """The key was used before: its row decides (replay, in use, reused, takeover)."""
+
+
+def _run_in_one_transaction(view, handler, request, key, fingerprint, args, kwargs) -> Response:
+    """A new key, the effect and the recorded answer in one transaction without
+    savepoints; a refusal is rolled back whole and recorded afterwards."""
+    for attempt in range(settings.DB_CONFLICT_RETRIES + 1):
+        try:
+            return _insert_run_and_record(view, handler, request, key, fingerprint, args, kwargs)
+        except _KeyExists:
+            return _run_for_existing_key(view, handler, request, key, fingerprint, args, kwargs)
+        except DatabaseError as exc:
+            if not is_concurrency_conflict(exc):
+                raise
+            if attempt == settings.DB_CONFLICT_RETRIES:
+                return view.handle_exception(exc)
+        except Exception as exc:  # a refusal is an answer too: record it
+            response = view.handle_exception(exc)
+            if response.status_code < 500:
+                _record_refusal(request, key, fingerprint, response)
+            return response
+
+
+def _insert_run_and_record(view, handler, request, key, fingerprint, args, kwargs) -> Response:
+    try:
+        with whole_transaction():
+            try:
+                claimed = _new_key(
+                    user=request.user,
+                    key=key,
+                    request=request,
+                    fingerprint=fingerprint,
+                    now=timezone.now(),
+                    status=IdempotencyKey.Status.IN_PROGRESS,
+                )
+            except IntegrityError as exc:
+                raise _KeyExists from exc
+            request.idempotency_key = f"idem-{claimed.pk}"
+            response = handler(view, request, *args, **kwargs)
+            if response.status_code >= 500:
+                raise _Abandon(response)
+            _record(claimed, response)
+            return response
+    except _Abandon as abandoned:
+        return abandoned.response  # nothing was kept, the key included: a retry runs afresh
+
+
+def _record_refusal(request, key, fingerprint, response: Response) -> None:
+    try:
+        with transaction.atomic():
+            _new_key(
+                user=request.user,
+                key=key,
+                request=request,
+                fingerprint=fingerprint,
+                now=timezone.now(),
+                status=IdempotencyKey.Status.COMPLETED,
+                response_status=response.status_code,
+                response_body=_stored_body(response),
+            )
+    except IntegrityError:
+        pass  # a retry with the key ran meanwhile; its row speaks for the key
+
+
+def _run_for_existing_key(view, handler, request, key, fingerprint, args, kwargs) -> Response:
+    claimed = _claim(user=request.user, key=key, request=request, fingerprint=fingerprint)
+    if isinstance(claimed, Response):
+        return claimed
+    request.idempotency_key = f"idem-{claimed.pk}"
+    return _run_and_record(view, handler, claimed, request, args, kwargs)
 
 
 # A released key's lock time: long past, so the next request with the key takes
@@ -268,6 +361,10 @@ def idempotent(*, required: bool = True, atomic: bool = True):
             request.idempotency_key = None
             if key is None:
                 return handler(view, request, *args, **kwargs)
+            if atomic:
+                return _run_in_one_transaction(
+                    view, handler, request, key, _fingerprint(request), args, kwargs
+                )
             claimed = _claim(
                 user=request.user, key=key, request=request, fingerprint=_fingerprint(request)
             )
@@ -277,8 +374,7 @@ def idempotent(*, required: bool = True, atomic: bool = True):
             # row outlives a 5xx, see _release), different once the key has
             # expired and is used afresh.
             request.idempotency_key = f"idem-{claimed.pk}"
-            run = _run_and_record if atomic else _run_then_record
-            return run(view, handler, claimed, request, args, kwargs)
+            return _run_then_record(view, handler, claimed, request, args, kwargs)
 
         takes_form_key(wrapper)
         return extend_schema(

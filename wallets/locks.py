@@ -8,7 +8,9 @@ from wallets.models import Wallet
 
 
 def wallet_qs_for_update():
-    return Wallet.objects.order_by("pk").select_for_update()
+    # NO KEY: the ledger rows inserted under the lock reference the wallet, and
+    # a plain FOR UPDATE would make their foreign-key checks wait on it.
+    return Wallet.objects.order_by("pk").select_for_update(no_key=True)
 
 
 def wallets_lock(wallets) -> dict:

@@ -20,7 +20,18 @@ def wallet_get_or_create_many(*, users, currency: str) -> dict:
     create the same wallets wait for each other instead of deadlocking.
     """
     unique = {user.pk: user for user in users}
-    return {pk: wallet_get_or_create(user=unique[pk], currency=currency) for pk in sorted(unique)}
+    # One read finds the wallets that exist (nearly always all of them); only a
+    # missing one costs a get-or-create with its savepoint.
+    found = {
+        wallet.owner_id: wallet
+        for wallet in Wallet.objects.filter(
+            kind=Wallet.Kind.USER, owner_id__in=list(unique), currency=currency
+        )
+    }
+    return {
+        pk: found.get(pk) or wallet_get_or_create(user=unique[pk], currency=currency)
+        for pk in sorted(unique)
+    }
 
 
 def system_wallet(*, name: str, currency: str) -> Wallet:
@@ -80,6 +91,53 @@ def _check_transfer(source: Wallet, target: Wallet, amount: int) -> None:
         raise ApplicationError(
             "Wallets hold different currencies.", code=WalletErrorCode.CURRENCY_MISMATCH
         )
+
+
+def transfers_locked(*, moves: list[dict], created_by: User | None = None) -> list[Transfer]:
+    """Several transfers between wallets this transaction holds locked (see
+    transfer_locked), written together: one INSERT for the transfers, one for
+    their ledger entries and one UPDATE per wallet, whatever their number.
+
+    moves: [{"source", "target", "amount", "kind", "reference"}], applied in order.
+    """
+    now = timezone.now()
+    records, entries, touched = [], [], {}
+    for move in moves:
+        source, target, amount = move["source"], move["target"], move["amount"]
+        _check_transfer(source, target, amount)
+        if not source.is_system and source.balance < amount:
+            raise ApplicationError(
+                "Insufficient funds.",
+                code=WalletErrorCode.INSUFFICIENT_FUNDS,
+                status=409,
+                extra={"balance": source.balance, "currency": source.currency},
+            )
+        record = Transfer(
+            kind=move["kind"],
+            amount=amount,
+            currency=source.currency,
+            reference=move.get("reference", ""),
+            created_by=created_by,
+        )
+        records.append(record)
+        for wallet, delta in ((source, -amount), (target, amount)):
+            entries.append(
+                LedgerEntry(
+                    transfer=record,
+                    wallet=wallet,
+                    amount=delta,
+                    balance_before=wallet.balance,
+                    balance_after=wallet.balance + delta,
+                )
+            )
+            wallet.balance += delta
+            wallet.updated_at = now
+            touched[wallet.pk] = wallet
+    for wallet in touched.values():
+        Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance, updated_at=now)
+    Transfer.objects.bulk_create(records)
+    LedgerEntry.objects.bulk_create(entries)
+    return records
 
 
 def transfer_locked(

@@ -5,13 +5,13 @@ the payment to the merchants."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Product, ProductCode
 from catalog.services import StockMove, codes_take, stock_lock
 from core.exceptions import ApplicationError
+from core.transactions import atomic_unless_whole
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
@@ -122,9 +122,14 @@ def _insert_order(order: Order, lines: list[OrderItem], path: list[str]) -> None
     order.save(force_insert=True)
     OrderItem.objects.bulk_create(lines)
     OrderEvent.objects.bulk_create(events)
+    # The lines in hand are the order's lines: order.items.all() needs no query
+    # (what prefetch_related leaves behind: a queryset whose results are known).
+    items = OrderItem.objects.filter(order=order)
+    items._result_cache, items._prefetch_done = lines, True
+    order._prefetched_objects_cache = {"items": items}
 
 
-@transaction.atomic
+@atomic_unless_whole
 def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     wallets = order_wallets(order, lines, with_buyer=True)
     buyer_wallet = wallets[order.buyer.pk]
@@ -179,7 +184,7 @@ def _check_reservation_cap(buyer: User) -> None:
         )
 
 
-@transaction.atomic
+@atomic_unless_whole
 def _place_card_order(order, lines, quantities, names, kinds) -> Order:
     _check_reservation_cap(order.buyer)
     order.reserved_until = timezone.now() + timedelta(seconds=settings.RESERVATION_TTL_SECONDS)

@@ -17,7 +17,7 @@ from orders.services.delivery import deliver, delivery_kinds, downloads_revoke
 from orders.state import can_transition, invalid_transition, order_set_status
 from wallets.locks import wallets_lock
 from wallets.models import Transfer, Wallet
-from wallets.services import system_wallet, transfer_locked, wallet_get_or_create_many
+from wallets.services import system_wallet, transfers_locked, wallet_get_or_create_many
 
 S = Order.Status
 Kind = Product.DeliveryKind
@@ -57,23 +57,27 @@ def transfer_per_merchant(
     actor,
 ) -> None:
     """One ledger transfer per merchant of `items`, for their lines' subtotal: from
-    `counterpart` to the merchant (a sale) or back (a refund). Wallets are locked."""
+    `counterpart` to the merchant (a sale) or back (a refund), written together.
+    Wallets are locked."""
     amounts: dict = defaultdict(int)
     for item in items:
         amounts[item.merchant_id] += item.subtotal
+    moves = []
     for merchant_id, amount in amounts.items():
         merchant_wallet = merchant_wallets[merchant_id]
         source, target = (
             (counterpart, merchant_wallet) if to_merchants else (merchant_wallet, counterpart)
         )
-        transfer_locked(
-            source=source,
-            target=target,
-            amount=amount,
-            kind=kind,
-            reference=f"order:{order.pk}",
-            created_by=actor,
+        moves.append(
+            {
+                "source": source,
+                "target": target,
+                "amount": amount,
+                "kind": kind,
+                "reference": f"order:{order.pk}",
+            }
         )
+    transfers_locked(moves=moves, created_by=actor)
 
 
 @transaction.atomic

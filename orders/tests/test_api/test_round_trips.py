@@ -1,0 +1,117 @@
+"""Database round trips per request, counted: a regression in the checkout's
+statement budget fails here rather than in the benchmark (issue "lean checkout")."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.tests.factories import MerchantFactory, UserFactory
+from catalog.tests.factories import ProductFactory
+from conftest import client_for
+from orders.tests.factories import place_order
+from wallets.tests.factories import funded_wallet
+
+# Real transactions: BEGIN, COMMIT and any SAVEPOINT are counted as they happen.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _checkout(client, products, method, key):
+    return client.post(
+        "/api/v1/orders",
+        {
+            "items": [{"product_id": str(p.pk), "quantity": 1} for p in products],
+            "payment_method": method,
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+def _statements(client, products, method):
+    with CaptureQueriesContext(connection) as queries:
+        answer = _checkout(client, products, method, f"count-{method}-{len(products)}")
+    assert answer.status_code == 201, answer.json()
+    return [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.fixture
+def shop():
+    merchant = MerchantFactory()
+    products = [ProductFactory(merchant=merchant, stock=50) for _ in range(3)]
+    buyer = UserFactory()
+    funded_wallet(buyer, 100_000)
+    funded_wallet(merchant, 0)
+    return client_for(buyer), products
+
+
+def test_a_one_line_wallet_checkout_takes_18_round_trips_and_no_savepoint(shop):
+    client, products = shop
+
+    statements = _statements(client, products[:1], "WALLET")
+
+    assert len(statements) <= 18, "\n".join(s[:100] for s in statements)
+    assert not [s for s in statements if "SAVEPOINT" in s]
+    assert [s for s in statements if s in ("BEGIN", "COMMIT")] == ["BEGIN", "COMMIT"]
+
+
+def test_each_extra_product_of_the_same_merchant_costs_one_more_round_trip(shop):
+    client, products = shop
+
+    one = len(_statements(client, products[:1], "WALLET"))
+    three = len(_statements(client, products, "WALLET"))
+
+    assert three <= one + 2
+
+
+def test_a_card_checkout_takes_at_most_14_round_trips(shop):
+    client, products = shop
+
+    statements = _statements(client, products[:1], "CARD")
+
+    assert len(statements) <= 14, "\n".join(s[:100] for s in statements)
+    assert not [s for s in statements if "SAVEPOINT" in s]
+
+
+def test_a_refused_checkout_is_recorded_in_one_statement_after_the_rollback(shop):
+    client, products = shop
+    poor = UserFactory()
+    poor_client = client_for(poor)
+
+    with CaptureQueriesContext(connection) as queries:
+        refused = _checkout(poor_client, products[:1], "WALLET", "refused-once")
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    again = _checkout(poor_client, products[:1], "WALLET", "refused-once")
+
+    assert refused.status_code == 409
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
+    # Django logs no ROLLBACK statement: the refusal's transaction is the first
+    # BEGIN with no COMMIT before the next BEGIN, which records the refusal alone.
+    second_begin = statements.index("BEGIN", statements.index("BEGIN") + 1)
+    assert "COMMIT" not in statements[:second_begin]
+    assert statements[second_begin:] == ["BEGIN", "INSERT", "COMMIT"]
+
+
+def test_the_order_list_costs_the_same_for_one_order_or_twenty(shop):
+    client, products = shop
+    _checkout(client, products[:1], "WALLET", "first")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/v1/orders")
+    one_page = len(one.captured_queries)
+    for n in range(19):
+        _checkout(client, products[:1], "WALLET", f"more-{n}")
+    with CaptureQueriesContext(connection) as twenty:
+        answer = client.get("/api/v1/orders")
+
+    assert answer.json()["count"] == 20
+    assert len(twenty.captured_queries) == one_page <= 4
+
+
+def test_place_order_outside_a_request_still_works_in_its_own_transaction():
+    product = ProductFactory(stock=5)
+    buyer = UserFactory()
+    funded_wallet(buyer, 10_000)
+
+    order = place_order(buyer, [(product, 2)])
+
+    assert order.status == "PAID"
+    assert [item.quantity for item in order.items.all()] == [2]
