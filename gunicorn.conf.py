@@ -3,6 +3,13 @@ use. Each comes from the environment, with the defaults measured on 2 cores
 (2 sync workers beat more workers or threads there: docs/performance.md)."""
 
 import os
+from pathlib import Path
+
+# The folder settings would choose (config/settings/base.py): the master never
+# imports Django, yet child_exit must find the same files.
+os.environ.setdefault(
+    "PROMETHEUS_MULTIPROC_DIR", str(Path(__file__).resolve().parent / "var" / "prometheus")
+)
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))

@@ -12,25 +12,25 @@ def wallet_get_or_create(*, user: User, currency: str) -> Wallet:
     return _get_or_create(kind=Wallet.Kind.USER, owner=user, currency=currency)
 
 
-def wallet_get_or_create_many(*, users, currency: str) -> dict:
+def wallet_get_or_create_many(*, users=(), user_ids=(), currency: str) -> dict:
     """{user pk: wallet} for several users, creating missing wallets in user-pk order.
 
     Inside a transaction an uncommitted new wallet holds its unique-index slot
     until commit; creating them in one global order means two checkouts that
     create the same wallets wait for each other instead of deadlocking.
     """
-    unique = {user.pk: user for user in users}
+    wanted = {user.pk for user in users} | set(user_ids)
     # One read finds the wallets that exist (nearly always all of them); only a
     # missing one costs a get-or-create with its savepoint.
     found = {
         wallet.owner_id: wallet
         for wallet in Wallet.objects.filter(
-            kind=Wallet.Kind.USER, owner_id__in=list(unique), currency=currency
+            kind=Wallet.Kind.USER, owner_id__in=list(wanted), currency=currency
         )
     }
     return {
-        pk: found.get(pk) or wallet_get_or_create(user=unique[pk], currency=currency)
-        for pk in sorted(unique)
+        pk: found.get(pk) or _get_or_create(kind=Wallet.Kind.USER, owner_id=pk, currency=currency)
+        for pk in sorted(wanted)
     }
 
 

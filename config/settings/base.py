@@ -111,13 +111,23 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 # django-prometheus's wrappers of the same backends count queries, errors and
-# connections for /metrics.
-DATABASES["default"]["ENGINE"] = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
-    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
-}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+# connections for /metrics (DB_METRICS=false: plain backends, docs/performance.md).
+if env.bool("DB_METRICS", default=True):
+    DATABASES["default"]["ENGINE"] = {
+        "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+        "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A SELECT 1 before a request reuses a persistent connection: a connection the
+# server closed meanwhile is replaced instead of failing the request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"].endswith(".postgresql") and env.bool(
+    "DB_SERVER_SIDE_BINDING", default=False
+):
+    # psycopg 3 sends parameters apart from the SQL instead of quoting them into
+    # it. Off by default: it cost more CPU per checkout here, not less
+    # (docs/performance.md, "Levers").
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
     # The embedded default has a web server and a Celery worker writing at
     # once: wait for the file lock instead of failing, and take it up front.

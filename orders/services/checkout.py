@@ -44,7 +44,7 @@ def _load_products(*, buyer: User, quantities: dict) -> dict:
         p.pk: p
         for p in Product.objects.filter(
             pk__in=quantities, is_active=True, deleted_at__isnull=True
-        ).select_related("merchant")
+        ).only("pk", "merchant_id", "name", "price", "currency", "delivery_kind")
     }
     missing = [str(pid) for pid in quantities if pid not in products]
     if missing:
@@ -100,7 +100,7 @@ def order_place(*, buyer: User, items: list[dict], payment_method: str) -> Order
         OrderItem(
             order=order,
             product_id=pid,
-            merchant=products[pid].merchant,
+            merchant_id=products[pid].merchant_id,
             name=products[pid].name,
             unit_price=products[pid].price,
             quantity=units,
@@ -132,7 +132,7 @@ def _insert_order(order: Order, lines: list[OrderItem], path: list[str]) -> None
 @atomic_unless_whole
 def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     wallets = order_wallets(order, lines, with_buyer=True)
-    buyer_wallet = wallets[order.buyer.pk]
+    buyer_wallet = wallets[order.buyer_id]
     # Rows nobody else can touch yet go first, so the contended wallet and
     # stock rows are held for as short a time as possible.
     path = [S.CREATED, S.PAYMENT_PENDING, S.PAID]

@@ -29,8 +29,8 @@ def line_quantities(items) -> dict:
 
 def order_wallets(order: Order, items, *, with_buyer: bool) -> dict:
     """{user pk: wallet} for the merchants of these lines (and the buyer)."""
-    users = [item.merchant for item in items] + ([order.buyer] if with_buyer else [])
-    return wallet_get_or_create_many(users=users, currency=order.currency)
+    owners = [item.merchant_id for item in items] + ([order.buyer_id] if with_buyer else [])
+    return wallet_get_or_create_many(user_ids=owners, currency=order.currency)
 
 
 def move_order_stock(
@@ -87,7 +87,7 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
     reservation expired), nothing changes and the returned order says CANCELLED,
     so the caller knows to give the money back.
     """
-    items = list(order.items.select_related("merchant"))
+    items = list(order.items.all())
     funding = system_wallet(name=Wallet.System.CARD_FUNDING, currency=order.currency)
     merchant_wallets = order_wallets(order, items, with_buyer=False)
     locked_wallets = wallets_lock([funding, *merchant_wallets.values()])
@@ -140,7 +140,7 @@ def order_refund(*, order: Order, actor: User | None, reason: str = "") -> Order
             code=OrderErrorCode.REFUND_UNAVAILABLE,
             status=409,
         )
-    items = list(order.items.select_related("merchant"))
+    items = list(order.items.all())
     wallets = order_wallets(order, items, with_buyer=True)
     locked_wallets = wallets_lock(wallets.values())
     locked_stock = stock_lock(product_ids=[item.product_id for item in items])
@@ -150,7 +150,7 @@ def order_refund(*, order: Order, actor: User | None, reason: str = "") -> Order
     transfer_per_merchant(
         order,
         items,
-        counterpart=locked_wallets[wallets[order.buyer.pk].pk],
+        counterpart=locked_wallets[wallets[order.buyer_id].pk],
         merchant_wallets={pk: locked_wallets[w.pk] for pk, w in wallets.items()},
         kind=Transfer.Kind.REFUND,
         to_merchants=False,

@@ -1,0 +1,79 @@
+"""Python CPU per checkout, measured in one process: `python -m bench.cpu N [profile]`.
+
+N wallet checkouts of one unit of the hot product, through the whole WSGI
+application (middleware, JWT, Idempotency-Key, DRF, the ORM and psycopg) with
+no HTTP server and no load generator, timed with time.process_time(): this
+process's CPU, PostgreSQL's excluded. With "profile", also the top functions.
+"""
+
+import cProfile
+import io
+import json
+import pstats
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import django
+
+WARM_UP = 50
+
+
+def _checkout(app, token: str, product: str) -> int:
+    body = json.dumps(
+        {"items": [{"product_id": product, "quantity": 1}], "payment_method": "WALLET"}
+    ).encode()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/v1/orders",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4()),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+    }
+    status = []
+    b"".join(app(environ, lambda code, headers, *_: status.append(code)))
+    return int(status[0].split()[0])
+
+
+def measure(work: Path, checkouts: int, profile: bool) -> dict:
+    from django.core.wsgi import get_wsgi_application
+
+    app = get_wsgi_application()
+    token = (work / "tokens.txt").read_text().split()[0]
+    product = (work / "hot.txt").read_text().strip()
+    for _ in range(WARM_UP):
+        assert _checkout(app, token, product) == 201
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    wall, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    statuses = [_checkout(app, token, product) for _ in range(checkouts)]
+    if profiler:
+        profiler.disable()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    result = {
+        "checkouts": checkouts,
+        "errors": sum(status != 201 for status in statuses),
+        "cpu_ms_per_checkout": round(cpu * 1000 / checkouts, 2),
+        "wall_ms_per_checkout": round(wall * 1000 / checkouts, 2),
+    }
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(
+            sys.argv[4] if len(sys.argv) > 4 else "tottime"
+        ).print_stats(40)
+        result["profile"] = out.getvalue()
+    return result
+
+
+if __name__ == "__main__":
+    django.setup()
+    print(json.dumps(measure(Path(sys.argv[1]), int(sys.argv[2]), "profile" in sys.argv[3:])))
