@@ -13,7 +13,14 @@ persistent connections) and a Celery worker, then measure with wrk:
   pgbench          the minimal purchase transaction in plain SQL, 16 clients
   card             order + pay with tok_visa through the real worker: order → PAID
 
-QUICK=1 runs each scenario for 3 seconds instead of 15 (CI's smoke test).
+and beside them: Python CPU per checkout measured in-process (bench/cpu.py), the
+CPU split per checkout during `hot` read from /proc, `hot` with 1, 2 and 4 sync
+workers and gthread, the web workers' RSS, and `growth`: hot checkout, the
+catalog list, "my orders" and wallet history before and after seeding a big
+database (bench/growth.py).
+
+QUICK=1 runs each scenario for 3 seconds instead of 15 and seeds growth at 1/100
+scale (CI's smoke test).
 Results: a table on the terminal and bench/results/<time>.json.
 """
 
@@ -24,6 +31,7 @@ import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -31,10 +39,13 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.procstat import children, cpu_by_group, rss_mb
 from bench.stack import (
+    PIDS,
     ROOT,
     _run,
     check_invariants,
+    extra_gunicorn,
     fail,
     require_postgres_and_redis,
     running_kassa,
@@ -43,10 +54,21 @@ from bench.stack import (
 BENCH = ROOT / "bench"
 CLIENTS = 16
 TARGETS = {
-    "hot_vs_pgbench": 0.45,
-    "catalog_vs_healthz": 0.40,
+    "hot_vs_pgbench": 0.11,
+    "hot_p99_ms": 150,
+    "python_cpu_ms_per_checkout": 7,
+    "catalog_cached_vs_healthz": 0.60,
     "storefront_home_vs_healthz": 0.30,
-    "hot_p99_ms": 100,
+    "growth_p50_change": 0.20,
+    "growth_list_p99_ms": 50,
+    "web_worker_rss_mb": 150,
+}
+# The hot scenario again with these gunicorn settings (gunicorn.conf.py's env).
+WORKER_SHAPES = {
+    "sync x1": {"workers": 1, "threads": 1},
+    "sync x2": {"workers": 2, "threads": 1},
+    "sync x4": {"workers": 4, "threads": 1},
+    "gthread 2x4": {"workers": 2, "threads": 4},
 }
 
 
@@ -197,12 +219,12 @@ def card(base: str, token: str, product: str, orders: int) -> dict:
 
 def _table(results: dict, ratios: dict) -> str:
     lines = [
-        f"{'scenario':<16}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'errors':>8}{'wrk CPU':>9}"
+        f"{'scenario':<20}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'errors':>8}{'wrk CPU':>9}"
     ]
     for name, row in results.items():
         share = row.get("loadgen_cpu_share")
         lines.append(
-            f"{name:<16}{row['rps']:>10}{row['p50_ms'] or '-':>10}{row['p95_ms'] or '-':>10}"
+            f"{name:<20}{row['rps']:>10}{row['p50_ms'] or '-':>10}{row['p95_ms'] or '-':>10}"
             f"{row['p99_ms'] or '-':>10}{row['errors']:>8}{(f'{share:.0%}' if share is not None else '-'):>9}"
         )
     lines.append("")
@@ -211,24 +233,95 @@ def _table(results: dict, ratios: dict) -> str:
     return "\n".join(lines)
 
 
+def _cpu_split(before: dict, after: dict, loadgen_seconds: float, requests: int) -> dict:
+    """CPU milliseconds per request of each group during one scenario."""
+    split = {group: after[group] - before[group] for group in after}
+    split["load generator (wrk)"] = loadgen_seconds
+    return {group: round(seconds * 1000 / max(requests, 1), 2) for group, seconds in split.items()}
+
+
+def _scenario_with_cpu(url: str, script: str, seconds: int, *args: str) -> tuple[dict, dict]:
+    before = cpu_by_group(web_master=PIDS["web"], worker_master=PIDS["worker"])
+    loadgen_before = _children_cpu()
+    result = wrk(url, script, seconds, *args)
+    loadgen = _children_cpu() - loadgen_before
+    after = cpu_by_group(web_master=PIDS["web"], worker_master=PIDS["worker"])
+    return result, _cpu_split(before, after, loadgen, result["requests"])
+
+
+def _python_cpu(env: dict, work: Path, checkouts: int) -> dict:
+    """Python CPU per checkout, in-process (bench/cpu.py), on an idle machine."""
+    return json.loads(
+        _run([sys.executable, "-m", "bench.cpu", str(work), str(checkouts)], env).stdout
+    )
+
+
+def _server_shapes(env: dict, tokens: Path, hot: Path, seconds: int) -> dict:
+    """The hot scenario against gunicorn with other worker counts and classes."""
+    shapes = {}
+    for label, settings in WORKER_SHAPES.items():
+        with extra_gunicorn(env, **settings) as base:
+            shapes[label] = wrk(
+                f"{base}/api/v1/orders", "checkout.lua", seconds, str(tokens), str(hot)
+            )
+        shapes[label]["per_worker_rps"] = round(shapes[label]["rps"] / settings["workers"], 1)
+    return shapes
+
+
+def _lists(base: str, tokens: Path, hot: Path, seconds: int) -> dict:
+    """The scenarios the growth scenario repeats on a big database."""
+    return {
+        "hot": wrk(f"{base}/api/v1/orders", "checkout.lua", seconds, str(tokens), str(hot)),
+        "catalog_list": wrk(f"{base}/api/v1/products", "get.lua", seconds, "cold"),
+        "my_orders": wrk(f"{base}/api/v1/orders", "get_auth.lua", seconds, str(tokens)),
+        "wallet_history": wrk(
+            f"{base}/api/v1/wallet/transactions", "get_auth.lua", seconds, str(tokens)
+        ),
+    }
+
+
+def _growth_verdict(small: dict, big: dict) -> dict:
+    verdict = {}
+    for name, row in big.items():
+        drift = row["p50_ms"] / small[name]["p50_ms"] - 1
+        verdict[name] = {
+            "p50_small_ms": small[name]["p50_ms"],
+            "p50_big_ms": row["p50_ms"],
+            "p50_change": round(drift, 3),
+            "p99_big_ms": row["p99_ms"],
+            "within_20_percent": abs(drift) <= 0.20,
+        }
+        if name != "hot":
+            verdict[name]["p99_within_50_ms"] = row["p99_ms"] <= 50
+    return verdict
+
+
 def main() -> None:
     database_url, redis_url = require_postgres_and_redis("make bench")
     for tool in ("wrk", "pgbench", "psql"):
         if not shutil.which(tool):
             fail(f"{tool} is not installed (apt-get install -y wrk postgresql-client)")
-    seconds = 3 if os.environ.get("QUICK") == "1" else 15
-    card_orders = 10 if os.environ.get("QUICK") == "1" else 60
+    quick = os.environ.get("QUICK") == "1"
+    seconds = 3 if quick else 15
+    card_orders = 10 if quick else 60
+    checkouts = 200 if quick else 500
+    growth_scale = 0.01 if quick else 1.0
 
     with running_kassa(database_url, redis_url) as (base, env, work, seeded):
         tokens, hot, spread = (work / f for f in ("tokens.txt", "hot.txt", "spread.txt"))
         token = tokens.read_text().split()[0]
-        results, checks = {}, {}
+        results, checks, extra = {}, {}, {}
+        print(f"measuring Python CPU over {checkouts} in-process checkouts ...", flush=True)
+        extra["python_cpu"] = _python_cpu(env, work, checkouts)
         print(f"running each scenario for {seconds} s ...", flush=True)
         results["healthz"] = wrk(f"{base}/healthz", "get.lua", seconds)
         results["catalog_cached"] = wrk(f"{base}/api/v1/products", "get.lua", seconds)
+        results["catalog_cached_drf"] = wrk(
+            f"{base}/api/v1/products?format=json", "get.lua", seconds
+        )
         results["catalog_cold"] = wrk(f"{base}/api/v1/products", "get.lua", seconds, "cold")
         results["storefront_home"] = wrk(f"{base}/", "get.lua", seconds)
-        results["hot"] = wrk(
+        results["hot"], extra["cpu_split_hot"] = _scenario_with_cpu(
             f"{base}/api/v1/orders", "checkout.lua", seconds, str(tokens), str(hot)
         )
         checks["hot"] = check_invariants(env)
@@ -239,15 +332,31 @@ def main() -> None:
         results["card"] = card(base, token, hot.read_text().strip(), card_orders)
         checks["card"] = check_invariants(env)
         results["pgbench"] = pgbench(env["DATABASE_URL"], seconds)
+        print("the hot scenario with other gunicorn shapes ...", flush=True)
+        extra["server_shapes"] = _server_shapes(env, tokens, hot, seconds)
+        extra["web_worker_rss_mb"] = [rss_mb(pid) for pid in children(PIDS["web"])]
+        print(f"growth: lists on the small database, then seeding (scale {growth_scale}) ...")
+        small = _lists(base, tokens, hot, seconds)
+        extra["growth_seed"] = json.loads(
+            _run([sys.executable, "-m", "bench.growth", str(growth_scale), str(work)], env).stdout
+        )
+        big = _lists(base, tokens, hot, seconds)
+        checks["growth"] = check_invariants(env)
+        extra["growth"] = _growth_verdict(small, big)
+        extra["growth_runs"] = {"small": small, "big": big}
 
     ratios = {
         "hot_vs_pgbench": round(results["hot"]["rps"] / results["pgbench"]["rps"], 3),
         "catalog_cached_vs_healthz": round(
             results["catalog_cached"]["rps"] / results["healthz"]["rps"], 3
         ),
+        "catalog_cached_drf_vs_healthz": round(
+            results["catalog_cached_drf"]["rps"] / results["healthz"]["rps"], 3
+        ),
         "storefront_home_vs_healthz": round(
             results["storefront_home"]["rps"] / results["healthz"]["rps"], 3
         ),
+        "spread_vs_hot": round(results["spread"]["rps"] / results["hot"]["rps"], 3),
     }
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -259,19 +368,48 @@ def main() -> None:
         "ratios": ratios,
         "targets": TARGETS,
         "invariants": checks,
+        **extra,
     }
     out = BENCH / "results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print()
     print(_table(results, ratios))
+    print(_details(extra))
     for name, check in checks.items():
         print(f"invariants after {name}: {'ok' if check['ok'] else 'VIOLATED'} {check}")
     print(f"\nsaved {out.relative_to(ROOT)}")
 
     errors = sum(row["errors"] for row in results.values())
+    errors += sum(row["errors"] for row in extra["server_shapes"].values())
+    errors += sum(row["errors"] for run in extra["growth_runs"].values() for row in run.values())
+    errors += extra["python_cpu"]["errors"]
     held = all(check["ok"] for check in checks.values())
     if errors or not held:
         fail(f"{errors} errors; invariants {'held' if held else 'VIOLATED'}")
+
+
+def _details(extra: dict) -> str:
+    cpu = extra["python_cpu"]
+    lines = [
+        "",
+        f"Python CPU per checkout (in-process, {cpu['checkouts']} checkouts): "
+        f"{cpu['cpu_ms_per_checkout']} ms (wall {cpu['wall_ms_per_checkout']} ms)",
+        "",
+        "CPU ms per checkout during hot (from /proc):",
+    ]
+    lines += [f"  {group:<22}{ms:>8}" for group, ms in extra["cpu_split_hot"].items()]
+    lines += ["", f"{'gunicorn shape':<22}{'req/s':>8}{'per worker':>12}{'p99 ms':>9}"]
+    for shape, row in extra["server_shapes"].items():
+        lines.append(f"  {shape:<20}{row['rps']:>8}{row['per_worker_rps']:>12}{row['p99_ms']:>9}")
+    lines += ["", f"web worker RSS after the bench (MB): {extra['web_worker_rss_mb']}", ""]
+    lines.append(f"growth seed: {extra['growth_seed']}")
+    lines.append(f"{'growth':<16}{'p50 small':>10}{'p50 big':>10}{'change':>9}{'p99 big':>9}")
+    for name, row in extra["growth"].items():
+        lines.append(
+            f"  {name:<14}{row['p50_small_ms']:>10}{row['p50_big_ms']:>10}"
+            f"{row['p50_change']:>9.0%}{row['p99_big_ms']:>9}"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,10 @@ def server_env(database_url: str, **extra) -> dict:
     }
 
 
+# The running stack's process ids, for the bench's /proc readings.
+PIDS: dict[str, int] = {}
+
+
 @contextmanager
 def running_kassa(database_url: str, redis_url: str, *, worker: bool = True):
     """Scratch database, migrated and seeded; gunicorn (2 sync workers) and a
@@ -138,9 +142,27 @@ def running_kassa(database_url: str, redis_url: str, *, worker: bool = True):
                 )
             )
         stack.callback(_stop, processes)
+        PIDS["web"] = processes[0].pid
+        PIDS["worker"] = processes[1].pid if worker else 0
         base = f"http://127.0.0.1:{port}"
         _wait_for(f"{base}/healthz")
         yield base, env, work, seeded
+
+
+@contextmanager
+def extra_gunicorn(env: dict, **settings):
+    """Another gunicorn on the same database, with GUNICORN_* settings of its own
+    (workers=1, threads=4, ...); yields its base URL."""
+    port = _free_port()
+    server = start_gunicorn(
+        port, {**env, **{f"GUNICORN_{k.upper()}": str(v) for k, v in settings.items()}}
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(f"{base}/healthz")
+        yield base
+    finally:
+        _stop([server])
 
 
 def start_gunicorn(port: int, env: dict, **popen) -> subprocess.Popen:

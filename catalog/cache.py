@@ -1,8 +1,10 @@
 """Cached public catalog responses.
 
-Every cached entry's key carries the catalog version; any committed change to
-a product or its stock replaces the version, so old entries are never read
-again and simply expire. A lost version key just starts a new version.
+Every cached entry is stored with the catalog version it was built under; any
+committed change to a product or its stock replaces the version, so an entry of
+an older version is a miss and is rebuilt. A read fetches the version and the
+entry together (one MGET, one round trip to Redis). A lost version key just
+starts a new version.
 """
 
 import hashlib
@@ -24,28 +26,39 @@ def _current_version() -> str | None:
     return version
 
 
-def cache_key(kind: str, params: dict) -> str | None:
-    """None when the cache cannot be used (Redis down): the caller goes to the database.
-
-    The parameters are hashed in an unambiguous encoding (JSON, sorted keys), so
+def cache_key(kind: str, params: dict) -> str:
+    """The parameters are hashed in an unambiguous encoding (JSON, sorted keys), so
     no value can pass itself off as another parameter: ordering=a%26q%3Db and
-    ordering=a&q=b are different keys.
-    """
-    version = _current_version()
-    if version is None:
-        return None
+    ordering=a&q=b are different keys."""
     canonical = json.dumps(params, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
-    return f"catalog:{version}:{kind}:{digest}"
+    return f"catalog:{kind}:{digest}"
+
+
+def _read(key: str):
+    """(current version, the entry's value if it is of that version): one MGET."""
+    found = cache.get_many([VERSION_KEY, key])
+    version, entry = found.get(VERSION_KEY), found.get(key)
+    if version is not None and entry is not None and entry[0] == version:
+        return version, entry[1]
+    return version, None
+
+
+def hit(kind: str, params: dict):
+    """The cached value if there is a current one, else None; builds nothing."""
+    return _read(cache_key(kind, params))[1]
 
 
 def cached(kind: str, params: dict, build):
     key = cache_key(kind, params)
-    if key is not None and (hit := cache.get(key)) is not None:
-        return hit
+    version, value = _read(key)
+    if value is not None:
+        return value
+    if version is None:
+        version = _current_version()  # None while Redis is down: the database answers
     value = build()
-    if key is not None:
-        cache.set(key, value, timeout=settings.PRODUCT_CACHE_TTL)
+    if version is not None:
+        cache.set(key, (version, value), timeout=settings.PRODUCT_CACHE_TTL)
     return value
 
 

@@ -5,7 +5,12 @@ from catalog.models import Stock
 
 
 def stock_qs_for_update():
-    # The product comes along, read under the lock: product changes that can stop
-    # a sale (deactivate, delete) lock the stock row too, so a checkout holding it
-    # sees the product as it is.
-    return Stock.objects.order_by("pk").select_for_update(of=("self",)).select_related("product")
+    # The product comes along, locked too (NO KEY: order lines referencing it
+    # can still be inserted). Locking it is what makes PostgreSQL re-read it when
+    # the statement had to wait: a checkout that waited for a product_delete's
+    # stock lock then sees the product deleted, not the copy from before it waited.
+    return (
+        Stock.objects.order_by("pk")
+        .select_for_update(of=("self", "product"), no_key=True)
+        .select_related("product")
+    )

@@ -3,7 +3,7 @@ from django.urls import path
 from catalog import api
 
 urlpatterns = [
-    path("products", api.ProductListCreateApi.as_view(), name="product-list"),
+    path("products", api.product_list_entry, name="product-list"),
     path("products/mine", api.ProductMineApi.as_view(), name="product-mine"),
     path("products/<uuid:product_id>", api.ProductDetailApi.as_view(), name="product-detail"),
     path("products/<uuid:product_id>/codes", api.ProductCodesApi.as_view(), name="product-codes"),

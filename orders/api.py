@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsMerchant
 from core.idempotency import idempotent, is_html_form
 from core.money import AmountField, StrictIntegerField
-from core.pagination import paginate, paginated
+from core.pagination import keyset_paginated, paginate, paginate_by_keyset, paginated
 from orders.models import Order
 from orders.selectors import (
     order_deliveries,
@@ -114,10 +114,12 @@ class OrderDetailApi(APIView):
 class OrderEventsApi(APIView):
     """An order's audit trail: every status change, who made it and why."""
 
-    @extend_schema(responses={200: paginated(OrderEventOutputSerializer)})
+    @extend_schema(responses={200: keyset_paginated(OrderEventOutputSerializer)})
     def get(self, request, order_id):
         order = order_get_visible(user=request.user, order_id=order_id)
-        return paginate(request, order_event_list(order=order), OrderEventOutputSerializer)
+        return paginate_by_keyset(
+            request, order_event_list(order=order), OrderEventOutputSerializer, ordering="id"
+        )
 
 
 class _ReasonInput(serializers.Serializer):

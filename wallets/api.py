@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.money import AmountField, CurrencyField, default_currency
-from core.pagination import paginate, paginated
+from core.pagination import keyset_paginated, paginate_by_keyset
 from payments.errors import PaymentErrorCode
 from payments.models import Payment
 from payments.serializers import PaymentOutputSerializer
@@ -135,10 +135,11 @@ class WalletTransactionListApi(APIView):
         created_before = serializers.DateTimeField(required=False)
 
     @extend_schema(
-        parameters=[FilterSerializer], responses={200: paginated(WalletTransactionOutputSerializer)}
+        parameters=[FilterSerializer],
+        responses={200: keyset_paginated(WalletTransactionOutputSerializer)},
     )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = wallet_transaction_list(user=request.user, filters=filters.validated_data)
-        return paginate(request, queryset, WalletTransactionOutputSerializer)
+        return paginate_by_keyset(request, queryset, WalletTransactionOutputSerializer)

@@ -1,13 +1,18 @@
 from django.db.models import QuerySet
 
 from accounts.models import User
-from wallets.models import LedgerEntry
+from wallets.models import LedgerEntry, Wallet
 
 
 def wallet_transaction_list(*, user: User, filters: dict | None = None) -> QuerySet[LedgerEntry]:
     """The user's side of every transfer touching their wallets, newest first."""
     filters = filters or {}
-    queryset = LedgerEntry.objects.filter(wallet__owner=user).select_related("transfer", "wallet")
+    # The wallet ids first: with them PostgreSQL walks the (wallet, -id) index
+    # for a page, instead of joining every entry of the user's wallets.
+    wallets = list(Wallet.objects.filter(owner=user).values_list("pk", flat=True))
+    queryset = LedgerEntry.objects.filter(wallet_id__in=wallets).select_related(
+        "transfer", "wallet"
+    )
     if currency := filters.get("currency"):
         queryset = queryset.filter(wallet__currency=currency)
     if kind := filters.get("kind"):

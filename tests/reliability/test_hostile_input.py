@@ -141,10 +141,15 @@ def test_ordering_by_a_secret_field_is_ignored(api_client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/products", "/api/v1/wallet/transactions", "/api/v1/orders"]
+    ("path", "param"),
+    [
+        ("/api/v1/products", "page"),
+        ("/api/v1/wallet/transactions", "cursor"),
+        ("/api/v1/orders", "page"),
+    ],
 )
-def test_a_non_numeric_page_is_404(customer, path):
-    response = client_for(customer).get(path, {"page": "abc"})
+def test_a_non_numeric_page_or_a_forged_cursor_is_404(customer, path, param):
+    response = client_for(customer).get(path, {param: "abc"})
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"

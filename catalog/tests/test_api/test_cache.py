@@ -98,3 +98,36 @@ def test_the_public_catalog_answers_head_and_options_like_get(api_client, method
     for url in (LIST, f"{LIST}/{product.pk}"):
         response = getattr(api_client, method)(url)
         assert response.status_code == 200, (url, response.status_code)
+
+
+def test_a_json_hit_is_answered_before_drf_with_the_same_bytes(api_client):
+    ProductFactory(name="Fast path card")
+    through_drf = api_client.get(LIST)  # a miss: built by the DRF view and stored
+
+    with mock.patch("catalog.api._product_list_api") as drf_view:
+        hit = api_client.get(LIST)
+    browsable = api_client.get(LIST, HTTP_ACCEPT="text/html")
+
+    drf_view.assert_not_called()
+    assert hit.status_code == 200
+    assert hit.content == through_drf.content
+    assert hit["Content-Type"] == "application/json"
+    assert "Fast path card" in browsable.content.decode()  # the browsable API still renders
+
+
+def test_a_cache_hit_costs_one_round_trip_to_redis(api_client):
+    from catalog import cache as catalog_cache
+
+    ProductFactory()
+    api_client.get(LIST)
+
+    with (
+        mock.patch.object(
+            catalog_cache.cache, "get_many", wraps=catalog_cache.cache.get_many
+        ) as many,
+        mock.patch.object(catalog_cache.cache, "get", wraps=catalog_cache.cache.get) as single,
+    ):
+        api_client.get(LIST)
+
+    assert many.call_count == 1
+    assert single.call_count == 0

@@ -141,13 +141,14 @@ def test_transactions_are_paginated_newest_first_and_filterable(customer, custom
 
     assert [t["balance_after"] for t in everything["results"]] == [4200, 4000, 5000]
     assert [t["kind"] for t in withdrawals["results"]] == ["WITHDRAWAL"]
-    assert future["count"] == 0
+    assert future["results"] == []
+    assert everything["next"] is None  # one page; pages go by cursor, not number
 
 
 def test_transactions_show_only_the_callers_own(customer_client, merchant):
     funded_wallet(merchant, 5000)
 
-    assert customer_client.get("/api/v1/wallet/transactions").json()["count"] == 0
+    assert customer_client.get("/api/v1/wallet/transactions").json()["results"] == []
 
 
 def test_transactions_reject_bad_filters(customer_client):
@@ -157,3 +158,18 @@ def test_transactions_reject_bad_filters(customer_client):
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"kind", "created_after"}
+
+
+def test_transactions_page_by_cursor_through_a_long_history(customer, customer_client):
+    funded_wallet(customer, 1)
+    for n in range(2, 26):
+        deposit(customer_client, n)
+
+    first = customer_client.get("/api/v1/wallet/transactions").json()
+    second = customer_client.get(first["next"]).json()
+
+    assert "count" not in first  # no COUNT(*): the history may be millions long
+    assert len(first["results"]) == 20 and len(second["results"]) == 5
+    amounts = [t["amount"] for t in first["results"] + second["results"]]
+    assert amounts == list(range(25, 0, -1))  # newest first, nothing twice, nothing lost
+    assert customer_client.get(second["previous"]).json()["results"] == first["results"]
