@@ -4,6 +4,10 @@ N wallet checkouts of one unit of the hot product, through the whole WSGI
 application (middleware, JWT, Idempotency-Key, DRF, the ORM and psycopg) with
 no HTTP server and no load generator, timed with time.process_time(): this
 process's CPU, PostgreSQL's excluded. With "profile", also the top functions.
+
+For the floor, the same for GET /healthz (Django and the middleware alone) and
+for GET /api/v1/wallet (plus DRF, JWT and two small queries), each with its
+statement count: what a checkout costs beyond them is its statements.
 """
 
 import cProfile
@@ -20,27 +24,51 @@ import django
 WARM_UP = 50
 
 
-def _checkout(app, token: str, product: str) -> int:
-    body = json.dumps(
-        {"items": [{"product_id": product, "quantity": 1}], "payment_method": "WALLET"}
-    ).encode()
+def _call(app, method: str, path: str, token: str = "", body: bytes = b"") -> int:
     environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/api/v1/orders",
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8000",
         "REMOTE_ADDR": "127.0.0.1",
         "CONTENT_TYPE": "application/json",
         "CONTENT_LENGTH": str(len(body)),
-        "HTTP_AUTHORIZATION": f"Bearer {token}",
         "HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4()),
         "wsgi.input": io.BytesIO(body),
         "wsgi.url_scheme": "http",
         "wsgi.errors": sys.stderr,
     }
+    if token:
+        environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     status = []
     b"".join(app(environ, lambda code, headers, *_: status.append(code)))
     return int(status[0].split()[0])
+
+
+def _checkout(app, token: str, product: str) -> int:
+    body = json.dumps(
+        {"items": [{"product_id": product, "quantity": 1}], "payment_method": "WALLET"}
+    ).encode()
+    return _call(app, "POST", "/api/v1/orders", token, body)
+
+
+def _per_request(run, times: int) -> dict:
+    """CPU ms per call of run() and the statements one call sends."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(WARM_UP):
+        run()
+    with CaptureQueriesContext(connection) as queries:
+        run()
+    statements = len(queries.captured_queries)
+    cpu = time.process_time()
+    for _ in range(times):
+        run()
+    return {
+        "cpu_ms": round((time.process_time() - cpu) * 1000 / times, 2),
+        "statements": statements,
+    }
 
 
 def measure(work: Path, checkouts: int, profile: bool) -> dict:
@@ -64,6 +92,13 @@ def measure(work: Path, checkouts: int, profile: bool) -> dict:
         "errors": sum(status != 201 for status in statuses),
         "cpu_ms_per_checkout": round(cpu * 1000 / checkouts, 2),
         "wall_ms_per_checkout": round(wall * 1000 / checkouts, 2),
+    }
+    result["floor"] = {
+        "healthz": _per_request(lambda: _call(app, "GET", "/healthz"), checkouts),
+        "authenticated_get": _per_request(
+            lambda: _call(app, "GET", "/api/v1/wallet", token), checkouts
+        ),
+        "checkout": _per_request(lambda: _checkout(app, token, product), checkouts // 2),
     }
     if profiler:
         out = io.StringIO()

@@ -31,7 +31,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from core.exceptions import ApplicationError, error_body, is_concurrency_conflict
@@ -166,7 +165,8 @@ def _claim(*, user, key: str, request, fingerprint: str) -> IdempotencyKey | Res
 
 
 def _stored_body(response: Response):
-    return json.loads(JSONRenderer().render(response.data) or b"null")
+    """The answer's data, stored as it is (no render-then-parse round trip)."""
+    return response.data
 
 
 def _record(claimed: IdempotencyKey, response: Response) -> int:

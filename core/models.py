@@ -1,5 +1,6 @@
 """Model plumbing shared by the apps."""
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -62,7 +63,9 @@ class IdempotencyKey(models.Model):
     request_hash = models.CharField(max_length=64)
     status = models.CharField(max_length=16, choices=Status.choices)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    # The answer's data as the serializers made it (strings, numbers, lists);
+    # DjangoJSONEncoder covers the odd UUID or date a view left unconverted.
+    response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     locked_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
