@@ -121,7 +121,12 @@ class ProductListCreateApi(APIView):
             filters = self.FilterSerializer(data=request.query_params)
             filters.is_valid(raise_exception=True)
             queryset = product_list_public(filters=filters.validated_data)
-            return paginate(request, queryset, ProductOutputSerializer).data
+            # The count depends on the filters alone, not on the page or on
+            # parameters the filters ignore: cached apart, under the same version.
+            count = cache.cached(
+                "count", {"filters": filters.validated_data}, queryset.order_by().count
+            )
+            return paginate(request, queryset, ProductOutputSerializer, count=count).data
 
         return _cached_response(request, "list", _list_params(request), build)
 

@@ -30,7 +30,7 @@ def cache_key(kind: str, params: dict) -> str:
     """The parameters are hashed in an unambiguous encoding (JSON, sorted keys), so
     no value can pass itself off as another parameter: ordering=a%26q%3Db and
     ordering=a&q=b are different keys."""
-    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
     return f"catalog:{kind}:{digest}"
 

@@ -52,7 +52,15 @@ class Product(TimestampedModel):
                 name="catalog_product_unlimited_only_downloads",
             ),
         ]
-        indexes = [models.Index(fields=["merchant", "-created_at"])]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"]),
+            # The public catalog's default page: newest first among those on sale.
+            models.Index(
+                fields=["-created_at", "id"],
+                condition=Q(is_active=True, deleted_at__isnull=True),
+                name="catalog_product_on_sale_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.name

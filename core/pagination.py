@@ -1,7 +1,10 @@
 from functools import cache
 
+from django.core.paginator import Paginator
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -21,7 +24,7 @@ class KeysetPagination(pagination.CursorPagination):
     ordering = "-id"
 
 
-def paginate_by_keyset(request, queryset, serializer_class, *, ordering: str = "-id") -> Response:
+def paginate_by_keyset(request, queryset, serializer_class, *, ordering="-id") -> Response:
     """One page of `queryset` (ordered by a unique `ordering`) as {next, previous, results}."""
     paginator = KeysetPagination()
     paginator.ordering = ordering
@@ -30,9 +33,21 @@ def paginate_by_keyset(request, queryset, serializer_class, *, ordering: str = "
     return paginator.get_paginated_response(serializer.data)
 
 
-def paginate(request, queryset, serializer_class) -> Response:
-    """One page of `queryset`, serialised, as {count, next, previous, results}."""
+def _paginator_knowing(count: int):
+    def make(queryset, page_size):
+        paginator = Paginator(queryset, page_size)
+        paginator.count = count  # a cached_property: set, it is never computed
+        return paginator
+
+    return make
+
+
+def paginate(request, queryset, serializer_class, *, count: int | None = None) -> Response:
+    """One page of `queryset`, serialised, as {count, next, previous, results};
+    `count` when the caller knows it (say from a cache), saving the COUNT(*)."""
     paginator = PageNumberPagination()
+    if count is not None:
+        paginator.django_paginator_class = _paginator_knowing(count)
     page = paginator.paginate_queryset(queryset, request)
     serializer = serializer_class(page, many=True, context={"request": request})
     return paginator.get_paginated_response(serializer.data)
@@ -68,6 +83,46 @@ def keyset_paginated(serializer_class):
         fields={
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+def paginate_newest_first(request, queryset, serializer_class, *, group: str = "") -> Response:
+    """Keyset pages of an append-only list by descending id: `?before=<id>`,
+    answering {next, results}. `group` names a column the whole list shares
+    one value of (say wallet_id): ordering by it first makes PostgreSQL walk
+    the (group, -id) index instead of the primary key backwards, which it may
+    otherwise pick and then filter through millions of other rows."""
+    try:
+        before = int(request.query_params.get("before", 0)) or None
+        size = min(int(request.query_params.get("page_size", 20)), 100)
+    except ValueError as exc:
+        raise NotFound("Invalid page.") from exc
+    if size < 1:
+        raise NotFound("Invalid page.")
+    if before is not None:
+        queryset = queryset.filter(id__lt=before)
+    rows = list(queryset.order_by(*([group] if group else []), "-id")[: size + 1])
+    page, more = rows[:size], len(rows) > size
+    next_url = (
+        replace_query_param(request.build_absolute_uri(), "before", page[-1].id) if more else None
+    )
+    serializer = serializer_class(page, many=True, context={"request": request})
+    return Response({"next": next_url, "results": serializer.data})
+
+
+@cache
+def newest_first_paginated(serializer_class):
+    """The OpenAPI shape of a paginate_newest_first page."""
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    name = serializer_class.__name__.removesuffix("Serializer").removesuffix("Output")
+    return inline_serializer(
+        name=f"NewestFirst{name}Page",
+        fields={
+            "next": serializers.URLField(allow_null=True),
             "results": serializer_class(many=True),
         },
     )

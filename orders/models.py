@@ -41,7 +41,8 @@ class Order(TimestampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["buyer", "-created_at"]),
+            # "My orders", newest first, paged by position (created_at, id).
+            models.Index(fields=["buyer", "-created_at", "-id"], name="orders_buyer_newest_idx"),
             models.Index(
                 fields=["reserved_until"],
                 condition=Q(status="PAYMENT_PENDING"),

@@ -21,7 +21,7 @@ def order_list_for_buyer(*, buyer: User, status: str | None = None) -> QuerySet[
     queryset = Order.objects.filter(buyer=buyer)
     if status:
         queryset = queryset.filter(status=status)
-    return _with_items(queryset.order_by("-created_at", "id"))
+    return _with_items(queryset.order_by("-created_at", "-id"))
 
 
 def order_list_for_merchant(*, merchant: User, status: str | None = None) -> QuerySet[Order]:

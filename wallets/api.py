@@ -7,13 +7,13 @@ from rest_framework.views import APIView
 from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.money import AmountField, CurrencyField, default_currency
-from core.pagination import keyset_paginated, paginate_by_keyset
+from core.pagination import newest_first_paginated, paginate_newest_first
 from payments.errors import PaymentErrorCode
 from payments.models import Payment
 from payments.serializers import PaymentOutputSerializer
 from payments.services import wallet_topup_by_card
 from wallets.models import Transfer
-from wallets.selectors import wallet_transaction_for_reference, wallet_transaction_list
+from wallets.selectors import wallet_ids, wallet_transaction_for_reference, wallet_transaction_list
 from wallets.serializers import WalletOutputSerializer, WalletTransactionOutputSerializer
 from wallets.services import wallet_get_or_create, wallet_withdraw
 
@@ -136,10 +136,19 @@ class WalletTransactionListApi(APIView):
 
     @extend_schema(
         parameters=[FilterSerializer],
-        responses={200: keyset_paginated(WalletTransactionOutputSerializer)},
+        responses={200: newest_first_paginated(WalletTransactionOutputSerializer)},
     )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        queryset = wallet_transaction_list(user=request.user, filters=filters.validated_data)
-        return paginate_by_keyset(request, queryset, WalletTransactionOutputSerializer)
+        wallets = wallet_ids(user=request.user)
+        queryset = wallet_transaction_list(
+            user=request.user, filters=filters.validated_data, wallets=wallets
+        )
+        return paginate_newest_first(
+            request,
+            queryset,
+            WalletTransactionOutputSerializer,
+            # One wallet (nearly everyone): its (wallet, -id) index gives the page.
+            group="wallet_id" if len(wallets) == 1 else "",
+        )

@@ -144,8 +144,8 @@ def test_ordering_by_a_secret_field_is_ignored(api_client):
     ("path", "param"),
     [
         ("/api/v1/products", "page"),
-        ("/api/v1/wallet/transactions", "cursor"),
-        ("/api/v1/orders", "page"),
+        ("/api/v1/wallet/transactions", "before"),
+        ("/api/v1/orders", "cursor"),
     ],
 )
 def test_a_non_numeric_page_or_a_forged_cursor_is_404(customer, path, param):

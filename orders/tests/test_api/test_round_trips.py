@@ -102,8 +102,8 @@ def test_the_order_list_costs_the_same_for_one_order_or_twenty(shop):
     with CaptureQueriesContext(connection) as twenty:
         answer = client.get("/api/v1/orders")
 
-    assert answer.json()["count"] == 20
-    assert len(twenty.captured_queries) == one_page <= 4
+    assert len(answer.json()["results"]) == 20
+    assert len(twenty.captured_queries) == one_page <= 3  # user, the page, its lines
 
 
 def test_place_order_outside_a_request_still_works_in_its_own_transaction():
