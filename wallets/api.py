@@ -13,7 +13,7 @@ from payments.models import Payment
 from payments.serializers import PaymentOutputSerializer
 from payments.services import wallet_topup_by_card
 from wallets.models import Transfer
-from wallets.selectors import wallet_ids, wallet_transaction_for_reference, wallet_transaction_list
+from wallets.selectors import wallet_transaction_for_reference, wallet_transaction_list
 from wallets.serializers import WalletOutputSerializer, WalletTransactionOutputSerializer
 from wallets.services import wallet_get_or_create, wallet_withdraw
 
@@ -141,14 +141,5 @@ class WalletTransactionListApi(APIView):
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        wallets = wallet_ids(user=request.user)
-        queryset = wallet_transaction_list(
-            user=request.user, filters=filters.validated_data, wallets=wallets
-        )
-        return paginate_newest_first(
-            request,
-            queryset,
-            WalletTransactionOutputSerializer,
-            # One wallet (nearly everyone): its (wallet, -id) index gives the page.
-            group="wallet_id" if len(wallets) == 1 else "",
-        )
+        queryset = wallet_transaction_list(user=request.user, filters=filters.validated_data)
+        return paginate_newest_first(request, queryset, WalletTransactionOutputSerializer)

@@ -4,20 +4,12 @@ from accounts.models import User
 from wallets.models import LedgerEntry, Wallet
 
 
-def wallet_ids(*, user: User) -> list:
-    return list(Wallet.objects.filter(owner=user).values_list("pk", flat=True))
-
-
-def wallet_transaction_list(
-    *, user: User, filters: dict | None = None, wallets: list | None = None
-) -> QuerySet[LedgerEntry]:
-    """The user's side of every transfer touching their wallets (`wallets`, their
-    ids, when the caller has them), newest first."""
+def wallet_transaction_list(*, user: User, filters: dict | None = None) -> QuerySet[LedgerEntry]:
+    """The user's side of every transfer touching their wallets, newest first."""
     filters = filters or {}
     # The wallet ids first: with them PostgreSQL walks the (wallet, -id) index
     # for a page, instead of joining every entry of the user's wallets.
-    if wallets is None:
-        wallets = wallet_ids(user=user)
+    wallets = list(Wallet.objects.filter(owner=user).values_list("pk", flat=True))
     queryset = LedgerEntry.objects.filter(wallet_id__in=wallets).select_related(
         "transfer", "wallet"
     )
