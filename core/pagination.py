@@ -53,38 +53,45 @@ def paginate(request, queryset, serializer_class, *, count: int | None = None) -
     return paginator.get_paginated_response(serializer.data)
 
 
-@cache
-def paginated(serializer_class):
-    """The OpenAPI shape of a page of `serializer_class`, for plain APIViews."""
+def _page_shape(serializer_class, prefix: str, fields: dict, suffix: str = "Page"):
     from drf_spectacular.utils import inline_serializer
-    from rest_framework import serializers
 
     name = serializer_class.__name__.removesuffix("Serializer").removesuffix("Output")
     return inline_serializer(
-        name=f"Paginated{name}List",
-        fields={
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
+        name=f"{prefix}{name}{suffix}", fields={**fields, "results": serializer_class(many=True)}
+    )
+
+
+@cache
+def paginated(serializer_class):
+    """The OpenAPI shape of a numbered page of `serializer_class`, for plain APIViews."""
+    from rest_framework import serializers
+
+    link = serializers.URLField(allow_null=True)
+    return _page_shape(
+        serializer_class,
+        "Paginated",
+        {"count": serializers.IntegerField(), "next": link, "previous": link},
+        suffix="List",
     )
 
 
 @cache
 def keyset_paginated(serializer_class):
-    """The OpenAPI shape of a keyset page of `serializer_class`."""
-    from drf_spectacular.utils import inline_serializer
+    """The OpenAPI shape of a cursor page of `serializer_class`."""
     from rest_framework import serializers
 
-    name = serializer_class.__name__.removesuffix("Serializer").removesuffix("Output")
-    return inline_serializer(
-        name=f"Keyset{name}Page",
-        fields={
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
+    link = serializers.URLField(allow_null=True)
+    return _page_shape(serializer_class, "Keyset", {"next": link, "previous": link})
+
+
+@cache
+def newest_first_paginated(serializer_class):
+    """The OpenAPI shape of a paginate_newest_first page."""
+    from rest_framework import serializers
+
+    return _page_shape(
+        serializer_class, "NewestFirst", {"next": serializers.URLField(allow_null=True)}
     )
 
 
@@ -116,19 +123,3 @@ def paginate_newest_first(request, queryset, serializer_class) -> Response:
     )
     serializer = serializer_class(page, many=True, context={"request": request})
     return Response({"next": next_url, "results": serializer.data})
-
-
-@cache
-def newest_first_paginated(serializer_class):
-    """The OpenAPI shape of a paginate_newest_first page."""
-    from drf_spectacular.utils import inline_serializer
-    from rest_framework import serializers
-
-    name = serializer_class.__name__.removesuffix("Serializer").removesuffix("Output")
-    return inline_serializer(
-        name=f"NewestFirst{name}Page",
-        fields={
-            "next": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
-    )
