@@ -229,9 +229,10 @@ def dashboard_product_codes(request, product_id):
         )
         messages.success(request, f"Added {result['added']} codes; {result['stock']} on sale.")
         if result["duplicates"]:
+            skipped = len(result["duplicates"])
             messages.warning(
                 request,
-                f"Skipped {len(result['duplicates'])} duplicates: "
+                f"Skipped {skipped} duplicate{'s' if skipped != 1 else ''}: "
                 + ", ".join(crypto.mask(code) for code in result["duplicates"][:20]),
             )
         return redirect("catalog:dashboard_product_codes", product_id=product.pk)

@@ -78,7 +78,7 @@ def test_a_merchant_makes_a_codes_product_uploads_codes_and_voids_one(page):
     page.get_by_label("Codes, one per line").fill("KEY-AAAA-0001\nKEY-BBBB-0002\nKEY-AAAA-0001")
     page.get_by_role("button", name="Upload codes").click()
     expect(page.get_by_text("Added 2 codes; 2 on sale.")).to_be_visible()
-    expect(page.get_by_text("Skipped 1 duplicates")).to_be_visible()
+    expect(page.get_by_text("Skipped 1 duplicate:")).to_be_visible()
     expect(page.get_by_text("KEY-AAAA-0001")).to_have_count(0)  # masked everywhere
     check_page(page, screenshot="dashboard-codes")
     page.get_by_role("button", name="Void code KEY-••••-••••").first.click()
