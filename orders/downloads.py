@@ -24,6 +24,10 @@ class DownloadGone(Exception):
     """The link was real but is used up, expired or revoked (410)."""
 
 
+class DownloadUnavailable(Exception):
+    """The link is good but the storage cannot give the file now (503)."""
+
+
 def download_grant_for_token(token: str) -> str:
     """The grant id a link names. signing.BadSignature (404 to the caller) if it
     was tampered with; DownloadGone once older than DOWNLOAD_TTL_HOURS."""

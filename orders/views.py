@@ -26,7 +26,7 @@ from core.money import default_currency
 from core.pages import page_of, run_form_action
 from orders.cart import cart_add as add_to_cart
 from orders.cart import cart_clear, cart_lines, cart_order_items, cart_set
-from orders.downloads import DownloadGone, download_grant_for_token
+from orders.downloads import DownloadGone, DownloadUnavailable, download_grant_for_token
 from orders.errors import OrderErrorCode
 from orders.forms import CardPaymentForm, CartAddForm, CartUpdateForm, CheckoutForm, RefundForm
 from orders.models import DownloadGrant, Order
@@ -210,14 +210,16 @@ def download(request, token):
     if user is None:
         return redirect_to_login(request.get_full_path())
     try:
-        product = download_consume(grant_id=download_grant_for_token(token), user=user)
+        product, handle = download_consume(grant_id=download_grant_for_token(token), user=user)
     except (signing.BadSignature, DownloadGrant.DoesNotExist) as unknown:
         raise Http404("No such download.") from unknown
     except DownloadGone as gone:
-        return render(request, "orders/download_gone.html", {"message": str(gone)}, status=410)
-    return FileResponse(
-        product.download_file.open("rb"), as_attachment=True, filename=product.download_name
-    )
+        context = {"title": "This download link no longer works", "message": str(gone)}
+        return render(request, "orders/download_gone.html", context, status=410)
+    except DownloadUnavailable as unavailable:
+        context = {"title": "This file is not available right now", "message": str(unavailable)}
+        return render(request, "orders/download_gone.html", context, status=503)
+    return FileResponse(handle, as_attachment=True, filename=product.download_name)
 
 
 @login_required

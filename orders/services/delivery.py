@@ -5,9 +5,11 @@ Codes are taken under the stock locks the caller holds, so no two orders can
 ever hold the same code; the buyer is emailed once the delivery commits.
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files import File
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
@@ -20,11 +22,12 @@ from catalog.models import Product, ProductCode
 from catalog.services import codes_sell_reserved, codes_take
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
-from orders.downloads import DownloadGone
+from orders.downloads import DownloadGone, DownloadUnavailable
 from orders.errors import OrderErrorCode
 from orders.models import DownloadGrant, Order, OrderItem
 
 Kind = Product.DeliveryKind
+logger = logging.getLogger("kassa.orders")
 ORDER_READY_EMAIL = "orders.tasks.send_order_ready_email_task"
 
 
@@ -74,13 +77,23 @@ def downloads_revoke(*, lines, now) -> None:
 # --- download links ---------------------------------------------------------------------
 
 
-def download_consume(*, grant_id: str, user: User) -> Product:
+def download_consume(*, grant_id: str, user: User) -> tuple[Product, File]:
     """Count one download of a grant the caller owns, atomically, and return the
-    product whose file to send. DownloadGrant.DoesNotExist for another user's
-    link; DownloadGone when used up, expired or revoked (a refund)."""
+    product and its file, open. DownloadGrant.DoesNotExist for another user's
+    link; DownloadGone when used up, expired or revoked (a refund);
+    DownloadUnavailable when the storage cannot give the file (not counted)."""
     grant = DownloadGrant.objects.select_related("order_item__order", "order_item__product").get(
         pk=grant_id, order_item__order__buyer=user
     )
+    product = grant.order_item.product
+    try:
+        # Opened before counting: a storage that fails costs the buyer nothing.
+        handle = product.download_file.open("rb")
+    except (OSError, ValueError) as missing:
+        logger.error("download_unavailable product_id=%s", product.pk, exc_info=True)
+        raise DownloadUnavailable(
+            "This file cannot be fetched right now; try again soon."
+        ) from missing
     counted = DownloadGrant.objects.filter(
         pk=grant.pk,
         revoked_at__isnull=True,
@@ -88,10 +101,11 @@ def download_consume(*, grant_id: str, user: User) -> Product:
         downloads_used__lt=F("download_limit"),
     ).update(downloads_used=F("downloads_used") + 1)
     if not counted:
+        handle.close()
         raise DownloadGone(
             "This download link is used up or has expired; get a new one from your order page."
         )
-    return grant.order_item.product
+    return product, handle
 
 
 @transaction.atomic

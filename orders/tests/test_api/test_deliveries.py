@@ -294,3 +294,41 @@ def test_unlimited_downloads_never_run_out_of_stock(buyer):
     assert all(order.status == Order.Status.FULFILLED for order in orders)
     stock = Stock.objects.get(pk=product.pk)
     assert (stock.available, stock.sold) == (0, 9)
+
+
+def test_a_file_the_storage_lost_is_503_and_costs_no_download(client, buyer, bought_download):
+    order, delivery = bought_download
+    product = order.items.get().product
+    product.download_file.storage.delete(product.download_file.name)
+    client.force_login(buyer)
+
+    answer = client.get(delivery["download_url"])
+
+    assert answer.status_code == 503
+    assert "not available right now" in answer.content.decode()
+    assert DownloadGrant.objects.get().downloads_used == 0
+
+
+def test_the_ready_email_is_retried_when_the_mail_server_fails(
+    buyer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from smtplib import SMTPServerDisconnected
+
+    from orders.services import delivery
+
+    real_send, calls = delivery.send_mail, []
+
+    def flaky_send(**kwargs):
+        calls.append(kwargs["subject"])
+        if len(calls) == 1:
+            raise SMTPServerDisconnected("the relay hung up")
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(delivery, "send_mail", flaky_send)
+    product = code_product(codes=CODES)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        place_order(buyer, [(product, 1)])
+
+    assert calls == ["Your order is ready", "Your order is ready"]
+    assert [message.subject for message in mail.outbox] == ["Your order is ready"]
