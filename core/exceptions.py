@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
@@ -82,6 +83,19 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        # Django refuses a form body over DATA_UPLOAD_MAX_MEMORY_SIZE (or with
+        # too many fields) only once it is read: the client's mistake, not ours.
+        too_big = isinstance(exc, RequestDataTooBig)
+        return Response(
+            error_body(
+                "request_too_large" if too_big else "too_many_fields",
+                "The request body is too large for a form; send JSON."
+                if too_big
+                else "The form has too many fields.",
+            ),
+            status=413 if too_big else 400,
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         # Anything unexpected is a bug: log it whole, show the client nothing of it.

@@ -153,3 +153,26 @@ def test_a_non_numeric_page_or_a_forged_cursor_is_404(customer, path, param):
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_form_body_too_big_for_a_form_is_413_not_500(merchant):
+    """Found by the fuzzer: the codes path admits bodies over 1 MB (JSON lists of
+    10,000 codes), and Django refuses a form that size only as it reads it."""
+    from rest_framework.test import APIClient
+
+    from catalog.tests.factories import code_product
+
+    product = code_product(merchant=merchant, codes=["FORM-0001"])
+    client = APIClient()
+    client.force_login(merchant)
+    body = "&".join(["codes=" + "x" * 100] * 11_000)  # ~1.2 MB, under the codes path's limit
+
+    response = client.generic(
+        "POST",
+        f"/api/v1/products/{product.pk}/codes",
+        body,
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code in (400, 413)
+    assert response.json()["code"] in ("request_too_large", "too_many_fields")
