@@ -98,7 +98,8 @@ def transfers_locked(*, moves: list[dict], created_by: User | None = None) -> li
     transfer_locked), written together: one INSERT for the transfers, one for
     their ledger entries and one UPDATE per wallet, whatever their number.
 
-    moves: [{"source", "target", "amount", "kind", "reference"}], applied in order.
+    moves: [{"source", "target", "amount", "kind", "reference"?, "description"?}],
+    applied in order.
     """
     now = timezone.now()
     records, entries, touched = [], [], {}
@@ -117,6 +118,7 @@ def transfers_locked(*, moves: list[dict], created_by: User | None = None) -> li
             amount=amount,
             currency=source.currency,
             reference=move.get("reference", ""),
+            description=move.get("description", ""),
             created_by=created_by,
         )
         records.append(record)
@@ -153,42 +155,9 @@ def transfer_locked(
     """transfer() for a caller that already holds both wallet rows, locked by
     wallets_lock() in this transaction (it saves a second lock query
     on checkout's hot path). The instances must be the locked ones."""
-    _check_transfer(source, target, amount)
-    if not source.is_system and source.balance < amount:
-        raise ApplicationError(
-            "Insufficient funds.",
-            code=WalletErrorCode.INSUFFICIENT_FUNDS,
-            status=409,
-            extra={"balance": source.balance, "currency": source.currency},
-        )
-    now = timezone.now()
-    debit = LedgerEntry(
-        wallet=source,
-        amount=-amount,
-        balance_before=source.balance,
-        balance_after=source.balance - amount,
-    )
-    credit = LedgerEntry(
-        wallet=target,
-        amount=amount,
-        balance_before=target.balance,
-        balance_after=target.balance + amount,
-    )
-    source.balance, target.balance = debit.balance_after, credit.balance_after
-    for wallet in (source, target):
-        wallet.updated_at = now
-        Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance, updated_at=now)
-    record = Transfer.objects.create(
-        kind=kind,
-        amount=amount,
-        currency=source.currency,
-        reference=reference,
-        description=description,
-        created_by=created_by,
-    )
-    debit.transfer = credit.transfer = record
-    LedgerEntry.objects.bulk_create([debit, credit])
-    return record
+    move = {"source": source, "target": target, "amount": amount, "kind": kind}
+    move |= {"reference": reference, "description": description}
+    return transfers_locked(moves=[move], created_by=created_by)[0]
 
 
 def _entry_of(record: Transfer, wallet: Wallet) -> LedgerEntry:
