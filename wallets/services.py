@@ -4,7 +4,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.exceptions import ApplicationError
 from wallets.errors import WalletErrorCode
-from wallets.locks import wallets_lock
+from wallets.locks import wallet_qs_for_update, wallets_lock
 from wallets.models import LedgerEntry, Transfer, Wallet
 
 
@@ -32,6 +32,28 @@ def wallet_get_or_create_many(*, users=(), user_ids=(), currency: str) -> dict:
         pk: found.get(pk) or _get_or_create(kind=Wallet.Kind.USER, owner_id=pk, currency=currency)
         for pk in sorted(wanted)
     }
+
+
+def user_wallets_lock(*, owner_ids, currency: str) -> dict:
+    """Lock these users' wallets in this currency, in primary-key order, creating
+    any that is missing; returns {owner pk: the locked wallet}.
+
+    One statement when they all exist (nearly always): the read that finds the
+    wallets is the lock. A wallet created here is this transaction's own row,
+    which nobody else can lock before it commits.
+    """
+    wanted = set(owner_ids)
+    locked = {
+        wallet.owner_id: wallet
+        for wallet in wallet_qs_for_update().filter(
+            kind=Wallet.Kind.USER, owner_id__in=wanted, currency=currency
+        )
+    }
+    missing = wanted - locked.keys()
+    if missing:
+        created = wallet_get_or_create_many(user_ids=missing, currency=currency)
+        locked |= {wallet.owner_id: wallet for wallet in wallets_lock(created.values()).values()}
+    return locked
 
 
 def system_wallet(*, name: str, currency: str) -> Wallet:

@@ -15,11 +15,11 @@ from core.transactions import atomic_unless_whole
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
-from orders.services.settlement import move_order_stock, order_wallets, transfer_per_merchant
+from orders.services.settlement import move_order_stock, transfer_per_merchant
 from orders.state import order_initial_status
 from wallets.errors import WalletErrorCode
-from wallets.locks import wallets_lock
 from wallets.models import Transfer
+from wallets.services import user_wallets_lock
 
 MAX_QUANTITY = 100
 S = Order.Status
@@ -131,8 +131,6 @@ def _insert_order(order: Order, lines: list[OrderItem], path: list[str]) -> None
 
 @atomic_unless_whole
 def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
-    wallets = order_wallets(order, lines, with_buyer=True)
-    buyer_wallet = wallets[order.buyer_id]
     # Rows nobody else can touch yet go first, so the contended wallet and
     # stock rows are held for as short a time as possible.
     path = [S.CREATED, S.PAYMENT_PENDING, S.PAID]
@@ -140,13 +138,17 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
         path.append(S.FULFILLED)
     _insert_order(order, lines, path)
 
-    locked = wallets_lock(wallets.values())
-    if locked[buyer_wallet.pk].balance < order.total:
+    locked = user_wallets_lock(
+        owner_ids=[order.buyer_id, *(line.merchant_id for line in lines)],
+        currency=order.currency,
+    )
+    buyer_wallet = locked[order.buyer_id]
+    if buyer_wallet.balance < order.total:
         raise ApplicationError(
             "Insufficient funds.",
             code=WalletErrorCode.INSUFFICIENT_FUNDS,
             status=409,
-            extra={"balance": locked[buyer_wallet.pk].balance, "total": order.total},
+            extra={"balance": buyer_wallet.balance, "total": order.total},
         )
     move_order_stock(
         order, _lock_stock_for_sale(quantities), quantities, StockMove.SELL, order.buyer, names
@@ -154,8 +156,8 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     transfer_per_merchant(
         order,
         lines,
-        counterpart=locked[buyer_wallet.pk],
-        merchant_wallets={pk: locked[w.pk] for pk, w in wallets.items()},
+        counterpart=buyer_wallet,
+        merchant_wallets=locked,
         kind=Transfer.Kind.PURCHASE,
         to_merchants=True,
         actor=order.buyer,
