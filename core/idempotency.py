@@ -8,11 +8,12 @@ running it is 409 idempotency_key_in_use.
 
 The view and the stored response commit in one transaction: either both the
 effect and its recorded response exist, or neither does and a retry runs
-afresh. For a new key (nearly every request) the key is inserted in that same
-transaction, so a checkout is one BEGIN … COMMIT: a second request with the key
-waits on the unique index until the first commits, then replays its answer. A
-refusal rolls the transaction back whole and is then recorded in a statement of
-its own. A key left in progress by a crashed process is taken over after
+afresh. For a new key (nearly every request) the key is inserted with its
+answer at the end of that same transaction, so a checkout is one BEGIN … COMMIT
+with one statement for the key: a second request with the key runs beside the
+first, waits on the unique index until the first commits, rolls back what it did
+and replays the first's answer. A refusal rolls the transaction back whole and
+is then recorded in a statement of its own. A key left in progress by a crashed process is taken over after
 IDEMPOTENCY_LOCK_TIMEOUT_SECONDS; one freed by a 5xx, at once.
 """
 
@@ -196,36 +197,45 @@ def _run_in_one_transaction(view, handler, request, key, fingerprint, args, kwar
                 return view.handle_exception(exc)
         except Exception as exc:  # a refusal is an answer too: record it
             response = view.handle_exception(exc)
-            if response.status_code < 500:
-                _record_refusal(request, key, fingerprint, response)
+            if response.status_code < 500 and not _record_refusal(
+                request, key, fingerprint, response
+            ):
+                # A request with the key committed meanwhile (this one ran
+                # beside it and was refused, say for the stock it had taken):
+                # its answer is the key's answer.
+                return _run_for_existing_key(view, handler, request, key, fingerprint, args, kwargs)
             return response
 
 
 def _insert_run_and_record(view, handler, request, key, fingerprint, args, kwargs) -> Response:
     try:
         with whole_transaction():
+            response = handler(view, request, *args, **kwargs)
+            if response.status_code >= 500:
+                raise _Abandon(response)
             try:
-                claimed = _new_key(
+                # Last, with its answer: one statement instead of an INSERT
+                # before and an UPDATE after. A second request with the key
+                # waits here on the unique index until the first commits.
+                _new_key(
                     user=request.user,
                     key=key,
                     request=request,
                     fingerprint=fingerprint,
                     now=timezone.now(),
-                    status=IdempotencyKey.Status.IN_PROGRESS,
+                    status=IdempotencyKey.Status.COMPLETED,
+                    response_status=response.status_code,
+                    response_body=_stored_body(response),
                 )
             except IntegrityError as exc:
-                raise _KeyExists from exc
-            request.idempotency_key = f"idem-{claimed.pk}"
-            response = handler(view, request, *args, **kwargs)
-            if response.status_code >= 500:
-                raise _Abandon(response)
-            _record(claimed, response)
+                raise _KeyExists from exc  # rolls back what this request did
             return response
     except _Abandon as abandoned:
         return abandoned.response  # nothing was kept, the key included: a retry runs afresh
 
 
-def _record_refusal(request, key, fingerprint, response: Response) -> None:
+def _record_refusal(request, key, fingerprint, response: Response) -> bool:
+    """Store a refusal as the key's answer; False if the key has an answer already."""
     try:
         with transaction.atomic():
             _new_key(
@@ -239,7 +249,8 @@ def _record_refusal(request, key, fingerprint, response: Response) -> None:
                 response_body=_stored_body(response),
             )
     except IntegrityError:
-        pass  # a retry with the key ran meanwhile; its row speaks for the key
+        return False
+    return True
 
 
 def _run_for_existing_key(view, handler, request, key, fingerprint, args, kwargs) -> Response:

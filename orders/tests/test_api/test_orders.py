@@ -106,6 +106,23 @@ def test_replayed_checkout_creates_one_order(buyer, product):
     assert Stock.objects.get(pk=product.pk).available == 9
 
 
+def test_a_retry_that_would_now_be_refused_replays_the_order_it_placed(buyer):
+    last_unit = ProductFactory(price=1250, stock=1)
+    client = client_for(buyer)
+    headers = key()
+
+    first = checkout(client, [line(last_unit)], **headers)
+    # The retry runs before it meets its key, and is short of stock: the key's
+    # first answer is still what it gets.
+    retry = checkout(client, [line(last_unit)], **headers)
+
+    assert (first.status_code, retry.status_code) == (201, 201)
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"]
+    assert Order.objects.count() == 1
+    assert Stock.objects.get(pk=last_unit.pk).sold == 1
+
+
 @pytest.mark.parametrize(
     "payload",
     [
