@@ -123,12 +123,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 # server closed meanwhile is replaced instead of failing the request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"].endswith(".postgresql") and env.bool(
-    "DB_SERVER_SIDE_BINDING", default=False
+    "DB_SERVER_SIDE_BINDING", default=True
 ):
-    # psycopg 3 sends parameters apart from the SQL instead of quoting them into
-    # it. Off by default: it cost more CPU per checkout here, not less
-    # (docs/performance.md, "Levers").
+    # psycopg 3 sends the parameters apart from the SQL, so a statement a
+    # connection has run DB_PREPARE_THRESHOLD times is prepared: PostgreSQL
+    # stops parsing and planning it (about 40% of its CPU per checkout,
+    # docs/performance.md). Behind PgBouncer older than 1.21 in transaction
+    # mode, set DB_PREPARE_THRESHOLD to empty: no statement is prepared.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    if prepare_threshold := env("DB_PREPARE_THRESHOLD", default="5"):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(prepare_threshold)
 if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
     # The embedded default has a web server and a Celery worker writing at
     # once: wait for the file lock instead of failing, and take it up front.

@@ -66,3 +66,22 @@ def test_production_settings_refuse_to_start_without_an_encryption_key():
 
     assert result.returncode != 0
     assert "KASSA_ENCRYPTION_KEY" in result.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_statement_run_often_on_a_connection_is_prepared_by_postgresql():
+    from django.db import connection
+
+    from accounts.models import User
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for _ in range(6):
+        User.objects.filter(email="nobody@example.com").exists()
+
+    assert prepared() > before
