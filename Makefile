@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 
-.PHONY: run test lint format verify-ledger bench soak fuzz clean lock upgrade-deps
+.PHONY: run test lint format verify-ledger bench bench-instructions soak fuzz clean lock upgrade-deps
 
 # Each stamp records which requirements file the venv was last synced with.
 $(VENV)/.run-deps: requirements.txt
@@ -49,6 +49,11 @@ bench: $(VENV)/.run-deps  ## Checkout and catalog vs pgbench and /healthz (QUICK
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@command -v pgbench >/dev/null || apt-get install -y -qq postgresql-client
 	QUICK=$(QUICK) $(PY) -m bench.run
+
+# Instructions per checkout under valgrind: compares two versions of the code on a noisy machine.
+bench-instructions: $(VENV)/.run-deps  ## Instructions per checkout, counted by callgrind (N=100)
+	@command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
+	$(PY) -m bench.instructions $(or $(N),100)
 
 $(VENV)/.bench-deps: $(VENV)/.run-deps requirements-bench.txt
 	$(PY) -m pip install --quiet -r requirements-bench.txt
