@@ -79,6 +79,22 @@ def test_an_expired_token_is_refused():
     assert _call(str(token)).status_code == 401
 
 
+def test_a_token_accepted_before_is_refused_once_it_expires(monkeypatch):
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.utils import aware_utcnow
+
+    token = str(AccessToken.for_user(UserFactory()))
+    assert _call(token).status_code == 200  # checked, and remembered by this process
+
+    sixteen_minutes_later = aware_utcnow() + timedelta(minutes=16)
+    for module in ("accounts.authentication", "rest_framework_simplejwt.tokens"):
+        monkeypatch.setattr(f"{module}.aware_utcnow", lambda: sixteen_minutes_later)
+    response = _call(token)
+
+    assert (response.status_code, response.json()["code"]) == (401, "token_not_valid")
+
+
 def test_a_demoted_merchant_loses_merchant_rights_at_once():
     merchant = MerchantFactory()
     client = client_for(merchant)  # token issued while a merchant
