@@ -68,14 +68,23 @@ def test_admin_login_still_works_below_the_limit(settings):
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("path", ["/api/v1/products", "/healthz", "/admin/login/"])
-def test_security_headers_are_present(path, settings):
+@pytest.mark.parametrize(
+    ("path", "default_src"),
+    [
+        ("/api/v1/products", "default-src 'none'"),  # JSON: may load nothing at all
+        ("/healthz", "default-src 'none'"),
+        ("/admin/login/", "default-src 'self'"),
+        ("/", "default-src 'self'"),
+        ("/api/v1/products?format=api", "default-src 'self'"),  # the browsable API's page
+    ],
+)
+def test_security_headers_are_present(path, default_src, settings):
     settings.SECURE_HSTS_SECONDS = 31536000  # production's value
 
     response = Client().get(path, secure=True)
 
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
-    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert default_src in response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
