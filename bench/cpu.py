@@ -72,22 +72,33 @@ def _per_request(run, times: int) -> dict:
     }
 
 
-def measure(work: Path, checkouts: int, profile: bool) -> dict:
+def warmed_up(work: Path):
+    """(the WSGI application, the first buyer's token, a wallet checkout of one
+    unit of the hot product), warmed up, with the GC frozen as a gunicorn worker
+    freezes it once it has loaded Django (gunicorn.conf.py)."""
     from django.core.wsgi import get_wsgi_application
 
     app = get_wsgi_application()
     token = (work / "tokens.txt").read_text().split()[0]
     product = (work / "hot.txt").read_text().strip()
+
+    def checkout() -> int:
+        return _checkout(app, token, product)
+
     for _ in range(WARM_UP):
-        assert _checkout(app, token, product) == 201
-    # As a gunicorn worker does once it has loaded Django (gunicorn.conf.py).
+        assert checkout() == 201
     gc.collect()
     gc.freeze()
+    return app, token, checkout
+
+
+def measure(work: Path, checkouts: int, profile: bool) -> dict:
+    app, token, checkout = warmed_up(work)
     profiler = cProfile.Profile(time.process_time) if profile else None
     wall, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
-    statuses = [_checkout(app, token, product) for _ in range(checkouts)]
+    statuses = [checkout() for _ in range(checkouts)]
     if profiler:
         profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -102,7 +113,7 @@ def measure(work: Path, checkouts: int, profile: bool) -> dict:
         "authenticated_get": _per_request(
             lambda: _call(app, "GET", "/api/v1/wallet", token), checkouts
         ),
-        "checkout": _per_request(lambda: _checkout(app, token, product), checkouts // 2),
+        "checkout": _per_request(checkout, checkouts // 2),
     }
     if profiler:
         out = io.StringIO()

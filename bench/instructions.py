@@ -23,7 +23,6 @@ import tempfile
 from pathlib import Path
 
 CHECKOUTS = 100
-WARM_UP = 60
 
 
 def _counting(on: bool) -> None:
@@ -35,24 +34,14 @@ def _counting(on: bool) -> None:
 
 
 def child(work: Path, checkouts: int) -> None:
-    import gc
-
     import django
 
     django.setup()
-    from django.core.wsgi import get_wsgi_application
+    from bench.cpu import warmed_up
 
-    from bench.cpu import _checkout
-
-    app = get_wsgi_application()
-    token = (work / "tokens.txt").read_text().split()[0]
-    product = (work / "hot.txt").read_text().strip()
-    for _ in range(WARM_UP):
-        assert _checkout(app, token, product) == 201
-    gc.collect()
-    gc.freeze()
+    _, _, checkout = warmed_up(work)
     _counting(True)
-    statuses = [_checkout(app, token, product) for _ in range(checkouts)]
+    statuses = [checkout() for _ in range(checkouts)]
     _counting(False)
     assert statuses == [201] * checkouts, statuses
 

@@ -1,13 +1,12 @@
 import pytest
 from django.test import Client
 
-from accounts.tests.factories import AdminFactory, MerchantFactory, UserFactory
+from accounts.tests.factories import AdminFactory, MerchantFactory
 from catalog.tests.factories import ProductFactory
 from orders.models import Order
 from orders.tests.factories import place_order
 from payments.models import Payment
 from payments.tests.factories import card_order, pay_order
-from wallets.tests.factories import funded_wallet
 from wallets.verification import ledger_violations
 
 pytestmark = pytest.mark.django_db
@@ -17,13 +16,6 @@ def _client(user):
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def buyer():
-    user = UserFactory()
-    funded_wallet(user, 100_000)
-    return user
 
 
 def test_staff_merchant_sees_only_orders_with_their_items(buyer):

@@ -5,13 +5,11 @@ import pytest
 from django.test import RequestFactory
 from rest_framework import serializers
 
-from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductFactory
 from orders.models import Order
 from orders.serializers import OrderDetailOutputSerializer, OrderOutputSerializer
 from orders.tests.factories import place_order
 from payments.services.creation import payment_create_for_order
-from wallets.tests.factories import funded_wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -58,10 +56,3 @@ def buyer_with_two_lines(buyer):
         return place_order(buyer, [(first, 2), (second, 1)], method)
 
     return order_with
-
-
-@pytest.fixture
-def buyer():
-    user = UserFactory()
-    funded_wallet(user, 100_000)
-    return user

@@ -20,13 +20,6 @@ def key():
 
 
 @pytest.fixture
-def buyer():
-    user = UserFactory()
-    funded_wallet(user, 100_000)
-    return user
-
-
-@pytest.fixture
 def product():
     return ProductFactory(price=1250, stock=10)
 
