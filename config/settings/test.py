@@ -1,11 +1,20 @@
 """pytest: fast hashing, in-memory email, Celery tasks run in-process."""
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CACHES, REDIS_URL
+from .base import CACHES, REDIS_URL
+
+# Each test process keeps its uploads and its metric files in a folder of its
+# own, so a test reading /metrics sees only its own process's counters move;
+# the folder goes when the process ends.
+_SCRATCH = Path(tempfile.mkdtemp(prefix="kassa-test-"))
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
 DEBUG = False
@@ -13,7 +22,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 KASSA_ENCRYPTION_KEYS = ["pWPJ8ff4-9e-dsLMLDZkjwHf2FVtLZnxYk8hX8pvz4E="]
 KASSA_FINGERPRINT_KEY = "test-fingerprint-key"
-MEDIA_ROOT = str(BASE_DIR / "var" / f"media-test-{os.getpid()}")
+MEDIA_ROOT = str(_SCRATCH / "media")
 CELERY_TASK_ALWAYS_EAGER = True
 # Eager tasks that propagate their exceptions turn self.retry() into a raised
 # Retry instead of re-running the task, so retries could not be tested; tests
@@ -34,8 +43,6 @@ if _worker.startswith("gw") and REDIS_URL:
     _db = int(_url.path.lstrip("/") or 0) + int(_worker[2:])
     CACHES["default"]["LOCATION"] = _url._replace(path=f"/{_db}").geturl()
 
-# Each test process counts metrics in a folder of its own, so a test reading
-# /metrics sees only its own process's counters move.
-PROMETHEUS_MULTIPROC_DIR = str(BASE_DIR / "var" / f"prometheus-test-{os.getpid()}")
+PROMETHEUS_MULTIPROC_DIR = str(_SCRATCH / "prometheus")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
 Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
