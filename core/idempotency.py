@@ -12,8 +12,10 @@ afresh. For a new key (nearly every request) the key is inserted with its
 answer at the end of that same transaction, so a checkout is one BEGIN … COMMIT
 with one statement for the key: a second request with the key runs beside the
 first, waits on the unique index until the first commits, rolls back what it did
-and replays the first's answer. A refusal rolls the transaction back whole and
-is then recorded in a statement of its own. A key left in progress by a crashed process is taken over after
+and replays the first's answer (so only the gateway-calling handlers, which
+claim their key first, ever answer 409 idempotency_key_in_use). A refusal rolls
+the transaction back whole and is then recorded in a statement of its own. A key
+left in progress by a crashed process is taken over after
 IDEMPOTENCY_LOCK_TIMEOUT_SECONDS; one freed by a 5xx, at once.
 """
 
