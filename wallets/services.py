@@ -22,12 +22,7 @@ def wallet_get_or_create_many(*, users=(), user_ids=(), currency: str) -> dict:
     wanted = {user.pk for user in users} | set(user_ids)
     # One read finds the wallets that exist (nearly always all of them); only a
     # missing one costs a get-or-create with its savepoint.
-    found = {
-        wallet.owner_id: wallet
-        for wallet in Wallet.objects.filter(
-            kind=Wallet.Kind.USER, owner_id__in=list(wanted), currency=currency
-        )
-    }
+    found = _by_owner(Wallet.objects.all(), wanted, currency)
     return {
         pk: found.get(pk) or _get_or_create(kind=Wallet.Kind.USER, owner_id=pk, currency=currency)
         for pk in sorted(wanted)
@@ -43,17 +38,18 @@ def user_wallets_lock(*, owner_ids, currency: str) -> dict:
     which nobody else can lock before it commits.
     """
     wanted = set(owner_ids)
-    locked = {
-        wallet.owner_id: wallet
-        for wallet in wallet_qs_for_update().filter(
-            kind=Wallet.Kind.USER, owner_id__in=wanted, currency=currency
-        )
-    }
+    locked = _by_owner(wallet_qs_for_update(), wanted, currency)
     missing = wanted - locked.keys()
     if missing:
         created = wallet_get_or_create_many(user_ids=missing, currency=currency)
         locked |= {wallet.owner_id: wallet for wallet in wallets_lock(created.values()).values()}
     return locked
+
+
+def _by_owner(queryset, owner_ids: set, currency: str) -> dict:
+    """{owner pk: wallet} of these users' wallets in this currency, as the queryset reads them."""
+    wallets = queryset.filter(kind=Wallet.Kind.USER, owner_id__in=owner_ids, currency=currency)
+    return {wallet.owner_id: wallet for wallet in wallets}
 
 
 def system_wallet(*, name: str, currency: str) -> Wallet:

@@ -22,28 +22,24 @@ def counting_cursor(cursor_class, alias: str, vendor: str):
     executed_many = execute_many_total.labels(alias, vendor)
     duration = query_duration_seconds.labels(alias, vendor)
 
+    def measured(run, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return run(*args, **kwargs)
+        except Exception as exc:
+            errors_total.labels(alias, vendor, type(exc).__name__).inc()
+            raise
+        finally:
+            duration.observe(time.perf_counter() - started)
+
     class CountingCursor(cursor_class):
         def execute(self, *args, **kwargs):
             executed.inc()
-            started = time.perf_counter()
-            try:
-                return super().execute(*args, **kwargs)
-            except Exception as exc:
-                errors_total.labels(alias, vendor, type(exc).__name__).inc()
-                raise
-            finally:
-                duration.observe(time.perf_counter() - started)
+            return measured(super().execute, *args, **kwargs)
 
         def executemany(self, query, param_list, *args, **kwargs):
             executed.inc(len(param_list))
             executed_many.inc(len(param_list))
-            started = time.perf_counter()
-            try:
-                return super().executemany(query, param_list, *args, **kwargs)
-            except Exception as exc:
-                errors_total.labels(alias, vendor, type(exc).__name__).inc()
-                raise
-            finally:
-                duration.observe(time.perf_counter() - started)
+            return measured(super().executemany, query, param_list, *args, **kwargs)
 
     return CountingCursor
