@@ -14,6 +14,7 @@ from payments.models import Payment
 from payments.services import checkout_create, payment_process
 from payments.tasks import process_payment_task
 from tests.browser.checks import check_page, log_in
+from tests.browser.conftest import DESKTOP, PHONE
 from wallets.tests.factories import funded_wallet
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,6 +68,13 @@ def test_a_new_customer_deposits_buys_two_products_with_the_wallet_and_cannot_or
     expect(page.locator("#order-status")).to_contain_text("Paid")
     order_url = page.url
     check_page(page, screenshot="order")
+    page.set_viewport_size(PHONE)
+    # On a phone the whole order, its total too, is in view without scrolling the table.
+    hidden = page.locator(".overflow-auto").first.evaluate(
+        "box => box.scrollWidth - box.clientWidth"
+    )
+    page.set_viewport_size(DESKTOP)
+    assert hidden <= 0, f"the order's table hides {hidden}px at 390px"
     # Back, and the same form sent again (what a resubmitted page does).
     again = page.request.post(
         "/cart/checkout/", form={**sent, "payment_method": "WALLET"}, max_redirects=0
