@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -18,6 +18,7 @@ from catalog.selectors import (
     ORDERINGS,
     product_code_list,
     product_get_live,
+    product_get_managed,
     product_list_for_merchant,
     product_list_public,
     stock_list,
@@ -55,17 +56,6 @@ def _cached_response(request, kind: str, params: dict, build):
         return Response(cache.cached(kind, params, build))
     body = cache.cached(f"{kind}.json", params, lambda: JSONRenderer().render(build()))
     return HttpResponse(body, content_type="application/json")
-
-
-def _get_owned_product(request, product_id) -> Product:
-    """A live product the caller may manage: 404 if none, 403 if someone else's."""
-    product = get_object_or_404(
-        Product.objects.filter(deleted_at__isnull=True).select_related("merchant", "stock"),
-        pk=product_id,
-    )
-    if product.merchant_id != request.user.pk and not request.user.is_admin:
-        raise PermissionDenied("Only the product's merchant or an administrator can do this.")
-    return product
 
 
 class _ProductInput(serializers.Serializer):
@@ -176,7 +166,7 @@ class ProductDetailApi(APIView):
 
     @extend_schema(request=InputSerializer(partial=True), responses={200: ProductOutputSerializer})
     def patch(self, request, product_id):
-        product = _get_owned_product(request, product_id)
+        product = product_get_managed(user=request.user, product_id=product_id)
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         product_update(product=product, data=serializer.validated_data)
@@ -184,7 +174,7 @@ class ProductDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, product_id):
-        product_delete(product=_get_owned_product(request, product_id))
+        product_delete(product=product_get_managed(user=request.user, product_id=product_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -216,12 +206,12 @@ class InventoryDetailApi(APIView):
 
     @extend_schema(responses={200: StockOutputSerializer})
     def get(self, request, product_id):
-        product = _get_owned_product(request, product_id)
+        product = product_get_managed(user=request.user, product_id=product_id)
         return Response(StockOutputSerializer(product.stock).data)
 
     @extend_schema(request=InputSerializer, responses={200: StockOutputSerializer})
     def patch(self, request, product_id):
-        product = _get_owned_product(request, product_id)
+        product = product_get_managed(user=request.user, product_id=product_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         stock = stock_adjust(
@@ -239,7 +229,7 @@ class InventoryMovementsApi(APIView):
 
     @extend_schema(responses={200: keyset_paginated(StockMovementOutputSerializer)})
     def get(self, request, product_id):
-        product = _get_owned_product(request, product_id)
+        product = product_get_managed(user=request.user, product_id=product_id)
         return paginate_by_keyset(
             request, stock_movement_list(product=product), StockMovementOutputSerializer
         )
@@ -272,7 +262,7 @@ class ProductCodesApi(APIView):
         parameters=[FilterSerializer], responses={200: paginated(ProductCodeOutputSerializer)}
     )
     def get(self, request, product_id):
-        product = _get_owned_product(request, product_id)
+        product = product_get_managed(user=request.user, product_id=product_id)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = product_code_list(product=product, **filters.validated_data)
@@ -280,7 +270,7 @@ class ProductCodesApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: AddedSerializer})
     def post(self, request, product_id):
-        product = _get_owned_product(request, product_id)
+        product = product_get_managed(user=request.user, product_id=product_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = codes_add(
@@ -294,7 +284,7 @@ class ProductCodeDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, product_id, code_id):
-        product = _get_owned_product(request, product_id)
+        product = product_get_managed(user=request.user, product_id=product_id)
         try:
             code_void(product=product, code_id=code_id, actor=request.user)
         except ProductCode.DoesNotExist as missing:
@@ -315,7 +305,7 @@ class ProductFileApi(APIView):
         request={"multipart/form-data": InputSerializer}, responses={200: ProductOutputSerializer}
     )
     def put(self, request, product_id):
-        product = _get_owned_product(request, product_id)
+        product = product_get_managed(user=request.user, product_id=product_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         product_file_replace(product=product, upload=serializer.validated_data["file"])

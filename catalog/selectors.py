@@ -1,4 +1,6 @@
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 
 from accounts.models import User
 from catalog.models import Product, ProductCode, Stock, StockMovement
@@ -36,6 +38,20 @@ def product_list_public(*, filters: dict | None = None) -> QuerySet[Product]:
 def product_get_live(*, product_id) -> Product:
     """Any product that is not deleted, active or not (for its owner and admins)."""
     return _with_related(Product.objects.filter(deleted_at__isnull=True)).get(pk=product_id)
+
+
+def product_get_managed(*, user: User, product_id) -> Product:
+    """A live product `user` may manage: its merchant, or an administrator.
+
+    Http404 when there is none; PermissionDenied (403) when it is another
+    merchant's. The one ownership rule of the API and the dashboard alike.
+    """
+    product = _with_related(Product.objects.filter(deleted_at__isnull=True, pk=product_id)).first()
+    if product is None:
+        raise Http404("No such product.")
+    if product.merchant_id != user.pk and not user.is_admin:
+        raise PermissionDenied("Only the product's merchant or an administrator can do this.")
+    return product
 
 
 def product_list_for_merchant(*, merchant: User) -> QuerySet[Product]:

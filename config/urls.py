@@ -49,12 +49,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
-    # The storefront: server-rendered pages over the same services as the API.
-    path("", include("catalog.page_urls")),
-    path("", include("orders.page_urls")),
-    path("", include("wallets.page_urls")),
-    path("", include("accounts.page_urls")),
-    path("", include("payments.page_urls")),
+    # The two faces: server-rendered pages over the same services as the API.
+    path("dashboard/", include("dashboard.urls")),
+    path("", include("storefront.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -4,9 +4,9 @@ the services stay one-way."""
 
 import logging
 
+# The Celery app config/celery.py made current (core sits below config).
+from celery import current_app as celery_app
 from django.db import transaction
-
-from config.celery import app as celery_app
 
 logger = logging.getLogger("kassa.tasks")
 

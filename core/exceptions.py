@@ -81,7 +81,8 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # A selector's own words ("Only the product's merchant …") when it gave some.
+        exc = exceptions.PermissionDenied(str(exc) or None)
 
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         # Django refuses a form body over DATA_UPLOAD_MAX_MEMORY_SIZE (or with

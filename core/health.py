@@ -5,6 +5,8 @@ import ipaddress
 import logging
 import uuid
 
+# The Celery app config/celery.py made current (core sits below config).
+from celery import current_app as celery_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
@@ -12,7 +14,6 @@ from django.http import HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from config.celery import app as celery_app
 from core.clients import client_ip
 from core.exceptions import error_body
 from core.heartbeat import heartbeat_state

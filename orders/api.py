@@ -8,35 +8,25 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsMerchant
 from core.idempotency import idempotent, is_html_form
-from core.money import AmountField, StrictIntegerField
+from core.money import StrictIntegerField
 from core.pagination import keyset_paginated, paginate, paginate_by_keyset, paginated
+from orders.limits import MAX_LINES, MAX_QUANTITY
 from orders.models import Order
 from orders.selectors import (
     order_deliveries,
     order_event_list,
+    order_get_for_sellers,
     order_get_visible,
     order_list_for_buyer,
     order_list_for_merchant,
-    order_merchant_ids,
 )
 from orders.serializers import (
     OrderDetailOutputSerializer,
     OrderEventOutputSerializer,
     OrderOutputSerializer,
 )
-from orders.services import MAX_QUANTITY, order_cancel, order_fulfill, order_place
+from orders.services import order_cancel, order_fulfill, order_place
 from orders.services.delivery import download_link_renew
-from payments.services import refund_order
-
-MAX_LINES = 50
-
-
-def _order_for_sellers(request, order_id) -> Order:
-    """An order the caller may fulfil or refund: an admin, or the merchant of every line."""
-    order = order_get_visible(user=request.user, order_id=order_id)
-    if request.user.is_admin or order_merchant_ids(order=order) == {request.user.pk}:
-        return order
-    raise PermissionDenied("Only the merchant of every item, or an administrator, can do this.")
 
 
 class _StatusFilter(serializers.Serializer):
@@ -155,35 +145,9 @@ class OrderFulfillApi(APIView):
 
     @extend_schema(request=None, responses={200: OrderOutputSerializer})
     def post(self, request, order_id):
-        order = order_fulfill(order=_order_for_sellers(request, order_id), actor=request.user)
-        return Response(OrderOutputSerializer(order, context={"request": request}).data)
-
-
-class OrderRefundApi(APIView):
-    """Refund an order: wallet orders in full at once; card orders in full or in
-    part through the gateway. On 503 gateway_unavailable the amount is held and
-    retried automatically; the same Idempotency-Key resumes the same refund."""
-
-    class InputSerializer(_ReasonInput):
-        amount = AmountField(
-            required=False,
-            help_text="Card orders only: part of what was paid. Default: all that is left.",
+        order = order_fulfill(
+            order=order_get_for_sellers(user=request.user, order_id=order_id), actor=request.user
         )
-
-    @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
-    @idempotent(atomic=False)  # card refunds call the gateway, never inside a transaction
-    def post(self, request, order_id):
-        order = _order_for_sellers(request, order_id)
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        refund_order(
-            order=order,
-            amount=serializer.validated_data.get("amount"),
-            actor=request.user,
-            reason=serializer.validated_data["reason"],
-            request_key=request.idempotency_key,
-        )
-        order = order_get_visible(user=request.user, order_id=order_id)
         return Response(OrderOutputSerializer(order, context={"request": request}).data)
 
 

@@ -17,7 +17,7 @@ def download_token(grant: DownloadGrant) -> str:
 
 
 def download_url(grant: DownloadGrant) -> str:
-    return reverse("orders:download", args=[download_token(grant)])
+    return reverse("storefront:download", args=[download_token(grant)])
 
 
 class DownloadGone(Exception):

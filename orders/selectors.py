@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
@@ -47,6 +48,17 @@ def order_get_visible(*, user: User, order_id) -> Order:
 
 def order_merchant_ids(*, order: Order) -> set:
     return {item.merchant_id for item in order.items.all()}
+
+
+def order_get_for_sellers(*, user: User, order_id) -> Order:
+    """An order `user` may fulfil or refund: the merchant of every line, or an
+    administrator. Http404 when `user` may not see it (order_get_visible);
+    PermissionDenied (403) when other merchants sell in it too. The one rule of
+    the API and the dashboard alike."""
+    order = order_get_visible(user=user, order_id=order_id)
+    if user.is_admin or order_merchant_ids(order=order) == {user.pk}:
+        return order
+    raise PermissionDenied("Only the merchant of every item, or an administrator, can do this.")
 
 
 def order_event_list(*, order: Order) -> QuerySet[OrderEvent]:

@@ -9,7 +9,6 @@ urlpatterns = [
     path("orders/<uuid:order_id>/events", api.OrderEventsApi.as_view(), name="order-events"),
     path("orders/<uuid:order_id>/cancel", api.OrderCancelApi.as_view(), name="order-cancel"),
     path("orders/<uuid:order_id>/fulfill", api.OrderFulfillApi.as_view(), name="order-fulfill"),
-    path("orders/<uuid:order_id>/refund", api.OrderRefundApi.as_view(), name="order-refund"),
     path(
         "orders/<uuid:order_id>/deliveries",
         api.OrderDeliveriesApi.as_view(),

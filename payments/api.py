@@ -19,7 +19,9 @@ from core.idempotency import (
     validate_idempotency_key,
 )
 from core.money import AmountField, CurrencyField, default_currency
-from orders.selectors import order_get_visible
+from orders.selectors import order_get_for_sellers, order_get_visible
+from orders.serializers import OrderOutputSerializer
+from payments.errors import PaymentErrorCode
 from payments.models import Payment
 from payments.selectors import checkout_get, payment_get_visible
 from payments.serializers import CheckoutOutputSerializer, PaymentOutputSerializer
@@ -27,8 +29,12 @@ from payments.services import (
     checkout_create,
     payment_create_for_checkout,
     payment_create_for_order,
+    refund_order,
+    wallet_topup_by_card,
 )
 from payments.services.webhooks import webhook_receive_stripe
+from wallets.selectors import wallet_transaction_for_reference
+from wallets.serializers import WalletTransactionOutputSerializer
 
 
 def _payment_response(request, payment: Payment, http_status=status.HTTP_202_ACCEPTED) -> Response:
@@ -152,6 +158,83 @@ class CheckoutPayApi(APIView):
             card_token=serializer.validated_data["card_token"],
         )
         return _payment_response(request, payment)
+
+
+class OrderRefundApi(APIView):
+    """Refund an order: wallet orders in full at once; card orders in full or in
+    part through the gateway. On 503 gateway_unavailable the amount is held and
+    retried automatically; the same Idempotency-Key resumes the same refund."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+        amount = AmountField(
+            required=False,
+            help_text="Card orders only: part of what was paid. Default: all that is left.",
+        )
+
+    @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
+    @idempotent(atomic=False)  # card refunds call the gateway, never inside a transaction
+    def post(self, request, order_id):
+        order = order_get_for_sellers(user=request.user, order_id=order_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        refund_order(
+            order=order,
+            amount=serializer.validated_data.get("amount"),
+            actor=request.user,
+            reason=serializer.validated_data["reason"],
+            request_key=request.idempotency_key,
+        )
+        order = order_get_visible(user=request.user, order_id=order_id)
+        return Response(OrderOutputSerializer(order, context={"request": request}).data)
+
+
+class WalletDepositApi(APIView):
+    """Top up your wallet by card: 201 once the charge succeeds, 202 while the gateway
+    has not answered, 402 when the card is declined."""
+
+    class InputSerializer(serializers.Serializer):
+        amount = AmountField()
+        currency = CurrencyField(required=False)
+        card_token = serializers.CharField(max_length=255)
+        description = serializers.CharField(max_length=255, required=False, default="")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: WalletTransactionOutputSerializer, 202: PaymentOutputSerializer},
+    )
+    @idempotent(atomic=False)
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        payment = wallet_topup_by_card(
+            user=request.user,
+            amount=data["amount"],
+            currency=data.get("currency") or default_currency(),
+            card_token=data["card_token"],
+            request_key=request.idempotency_key,
+            description=data["description"],
+        )
+        if payment.status == Payment.Status.FAILED:
+            raise ApplicationError(
+                payment.failure_message or "The card was declined.",
+                code=PaymentErrorCode.CARD_DECLINED,
+                status=status.HTTP_402_PAYMENT_REQUIRED,
+                extra={"payment_id": str(payment.pk)},
+            )
+        if payment.status in Payment.CAPTURED:
+            entry = wallet_transaction_for_reference(
+                user=request.user, reference=f"payment:{payment.pk}"
+            )
+            return Response(
+                WalletTransactionOutputSerializer(entry).data, status=status.HTTP_201_CREATED
+            )
+        # Still at the gateway (a retry is scheduled, or Stripe's webhook will tell).
+        return Response(
+            PaymentOutputSerializer(payment, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class StripeWebhookApi(APIView):

@@ -10,5 +10,11 @@ class PaymentsConfig(AppConfig):
         from core.metrics import STATE
         from payments import tasks  # noqa: F401
         from payments.metrics import KassaStateCollector
+        from payments.verification import refund_holds_match_pending_refunds
+        from wallets.verification import register_check
 
         STATE.register(KassaStateCollector())
+        register_check(
+            "the refunds-pending wallet holds exactly the pending card refunds",
+            refund_holds_match_pending_refunds,
+        )

@@ -42,6 +42,16 @@ class RefundResult:
     message: str = ""
 
 
+# The simulated gateway's test cards, in plain words (the storefront's card
+# select and the browsable API's descriptions name them).
+TEST_CARDS = [
+    ("tok_visa", "Visa ending 4242 — pays at once"),
+    ("tok_flaky", "Flaky card — the gateway fails twice, then pays"),
+    ("tok_chargeDeclined", "Card that is declined"),
+    ("tok_timeout", "Card whose gateway never answers"),
+]
+
+
 class SimulatedGateway:
     """No keys, no network. Test tokens decide the outcome:
 

@@ -1,11 +1,12 @@
 """Gauges of Kassa's state, read from the database and the broker when /metrics
 is scraped (registered in core.metrics.STATE by PaymentsConfig.ready)."""
 
+# The Celery app config/celery.py made current (core sits below config).
+from celery import current_app as celery_app
 from django.db.models import Count, Min
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
-from config.celery import app as celery_app
 from payments.models import Payment
 from wallets.models import LedgerVerification
 

@@ -1,19 +1,13 @@
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import ApplicationError
 from core.idempotency import idempotent
 from core.money import AmountField, CurrencyField, default_currency
 from core.pagination import newest_first_paginated, paginate_newest_first
-from payments.errors import PaymentErrorCode
-from payments.models import Payment
-from payments.serializers import PaymentOutputSerializer
-from payments.services import wallet_topup_by_card
 from wallets.models import Transfer
-from wallets.selectors import wallet_transaction_for_reference, wallet_transaction_list
+from wallets.selectors import wallet_transaction_list
 from wallets.serializers import WalletOutputSerializer, WalletTransactionOutputSerializer
 from wallets.services import wallet_get_or_create, wallet_withdraw
 
@@ -38,61 +32,6 @@ class WalletDetailApi(APIView):
         return Response(WalletOutputSerializer(wallet).data)
 
 
-class WalletDepositApi(APIView):
-    """Top up your wallet by card: 201 once the charge succeeds, 202 while the gateway
-    has not answered, 402 when the card is declined."""
-
-    class InputSerializer(serializers.Serializer):
-        amount = AmountField()
-        currency = CurrencyField(required=False)
-        card_token = serializers.CharField(max_length=255)
-        description = serializers.CharField(max_length=255, required=False, default="")
-
-        def validate_amount(self, value):
-            if value > settings.MAXIMUM_DEPOSIT:
-                raise serializers.ValidationError(
-                    f"Deposits are limited to {settings.MAXIMUM_DEPOSIT} minor units."
-                )
-            return value
-
-    @extend_schema(
-        request=InputSerializer,
-        responses={201: WalletTransactionOutputSerializer, 202: PaymentOutputSerializer},
-    )
-    @idempotent(atomic=False)
-    def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        payment = wallet_topup_by_card(
-            user=request.user,
-            amount=data["amount"],
-            currency=_currency_or_default(data),
-            card_token=data["card_token"],
-            request_key=request.idempotency_key,
-            description=data["description"],
-        )
-        if payment.status == Payment.Status.FAILED:
-            raise ApplicationError(
-                payment.failure_message or "The card was declined.",
-                code=PaymentErrorCode.CARD_DECLINED,
-                status=status.HTTP_402_PAYMENT_REQUIRED,
-                extra={"payment_id": str(payment.pk)},
-            )
-        if payment.status in Payment.CAPTURED:
-            entry = wallet_transaction_for_reference(
-                user=request.user, reference=f"payment:{payment.pk}"
-            )
-            return Response(
-                WalletTransactionOutputSerializer(entry).data, status=status.HTTP_201_CREATED
-            )
-        # Still at the gateway (a retry is scheduled, or Stripe's webhook will tell).
-        return Response(
-            PaymentOutputSerializer(payment, context={"request": request}).data,
-            status=status.HTTP_202_ACCEPTED,
-        )
-
-
 class WalletWithdrawApi(APIView):
     """Pay out of your wallet; never below zero (409 insufficient_funds)."""
 
@@ -100,13 +39,6 @@ class WalletWithdrawApi(APIView):
         amount = AmountField()
         currency = CurrencyField(required=False)
         description = serializers.CharField(max_length=255, required=False, default="")
-
-        def validate_amount(self, value):
-            if value < settings.MINIMUM_WITHDRAWAL:
-                raise serializers.ValidationError(
-                    f"Withdrawals start at {settings.MINIMUM_WITHDRAWAL} minor units."
-                )
-            return value
 
     @extend_schema(request=InputSerializer, responses={201: WalletTransactionOutputSerializer})
     @idempotent()

@@ -1,45 +1,27 @@
-from django import forms
-from django.conf import settings
+"""Wallet forms both faces show: the customer's wallet and the merchant's."""
 
+from core.exceptions import ApplicationError
 from core.forms import MoneyField, MoneyFormMixin, OneTimeKeyForm
-from core.money import default_currency, format_money
-from orders.forms import TEST_CARDS
+from core.money import default_currency
+from wallets.services import withdrawal_amount_check
 
 
-class DepositForm(MoneyFormMixin, OneTimeKeyForm):
+class WalletAmountForm(MoneyFormMixin, OneTimeKeyForm):
+    """An amount in the default currency, checked early by the wallet service's
+    own rule so that its message shows beside the field."""
+
     amount = MoneyField(label="Amount")
-    card_token = forms.ChoiceField(label="Card", choices=TEST_CARDS)
+    amount_rule: staticmethod  # the wallet service's check of this amount
 
     def clean(self):
         cleaned = super().clean()
-        if isinstance(cleaned.get("amount"), int) and cleaned["amount"] > settings.MAXIMUM_DEPOSIT:
-            limit = format_money(settings.MAXIMUM_DEPOSIT, default_currency())
-            self.add_error("amount", f"Deposits are limited to {limit}.")
+        if isinstance(cleaned.get("amount"), int):
+            try:
+                self.amount_rule(amount=cleaned["amount"], currency=default_currency())
+            except ApplicationError as refused:
+                self.add_error("amount", refused.message)
         return cleaned
 
 
-class WithdrawForm(MoneyFormMixin, OneTimeKeyForm):
-    amount = MoneyField(label="Amount")
-
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            isinstance(cleaned.get("amount"), int)
-            and cleaned["amount"] < settings.MINIMUM_WITHDRAWAL
-        ):
-            minimum = format_money(settings.MINIMUM_WITHDRAWAL, default_currency())
-            self.add_error("amount", f"Withdrawals start at {minimum}.")
-        return cleaned
-
-
-class DateRangeForm(forms.Form):
-    """An export's period, both days included."""
-
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
-            raise forms.ValidationError("The period must end on or after its first day.")
-        return cleaned
+class WithdrawForm(WalletAmountForm):
+    amount_rule = staticmethod(withdrawal_amount_check)

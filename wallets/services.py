@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import ApplicationError
+from core.money import format_money
 from wallets.errors import WalletErrorCode
 from wallets.locks import wallet_qs_for_update, wallets_lock
 from wallets.models import LedgerEntry, Transfer, Wallet
@@ -208,11 +210,38 @@ def wallet_deposit(
     return _entry_of(record, wallet)
 
 
+def _amount_refused(message: str) -> ApplicationError:
+    return ApplicationError(
+        message, code=WalletErrorCode.INVALID_AMOUNT, extra={"errors": {"amount": [message]}}
+    )
+
+
+def deposit_amount_check(*, amount: int, currency: str) -> None:
+    """The most one deposit may bring in: MAXIMUM_DEPOSIT. invalid (400) past it.
+
+    The card top-up checks it before charging; forms and serializers call it
+    too, to show the message beside the field."""
+    if amount > settings.MAXIMUM_DEPOSIT:
+        raise _amount_refused(
+            f"Deposits are limited to {format_money(settings.MAXIMUM_DEPOSIT, currency)}."
+        )
+
+
+def withdrawal_amount_check(*, amount: int, currency: str) -> None:
+    """The least one withdrawal may take out: MINIMUM_WITHDRAWAL. invalid (400) below it."""
+    if amount < settings.MINIMUM_WITHDRAWAL:
+        raise _amount_refused(
+            f"Withdrawals start at {format_money(settings.MINIMUM_WITHDRAWAL, currency)}."
+        )
+
+
 @transaction.atomic
 def wallet_withdraw(
     *, user: User, amount: int, currency: str, description: str = ""
 ) -> LedgerEntry:
-    """Pay out of the user's wallet. Raises insufficient_funds (409) past the balance."""
+    """Pay out of the user's wallet. Raises invalid (400) below MINIMUM_WITHDRAWAL and
+    insufficient_funds (409) past the balance."""
+    withdrawal_amount_check(amount=amount, currency=currency)
     wallet = wallet_get_or_create(user=user, currency=currency)
     record = transfer(
         source=wallet,

@@ -4,7 +4,6 @@ from wallets import api
 
 urlpatterns = [
     path("wallet", api.WalletDetailApi.as_view(), name="wallet-detail"),
-    path("wallet/deposit", api.WalletDepositApi.as_view(), name="wallet-deposit"),
     path("wallet/withdraw", api.WalletWithdrawApi.as_view(), name="wallet-withdraw"),
     path("wallet/transactions", api.WalletTransactionListApi.as_view(), name="wallet-transactions"),
 ]

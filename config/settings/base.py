@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "payments",
+    "storefront",
+    "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -99,7 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "orders.context_processors.cart_summary",
+                "storefront.context_processors.cart_summary",
             ],
         },
     },
@@ -181,9 +184,9 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.LoginGuardBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "catalog:list"
-LOGOUT_REDIRECT_URL = "catalog:list"
+LOGIN_URL = "storefront:login"
+LOGIN_REDIRECT_URL = "storefront:catalog"
+LOGOUT_REDIRECT_URL = "storefront:catalog"
 
 # Brute-force protection for every password form (storefront and admin): locked
 # per account *and* client address together, so one attacker cannot lock out
@@ -195,7 +198,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the storefront's and the admin's login forms
 AXES_CLIENT_IP_CALLABLE = "core.clients.client_ip"
 AXES_WHITELIST_CALLABLE = "core.clients.is_api_request"
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "storefront/locked_out.html"
 
 # --- I18N / static ------------------------------------------------------------
 

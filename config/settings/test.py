@@ -8,13 +8,20 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .base import *  # noqa: F403
-from .base import CACHES, REDIS_URL
+from .base import CACHES, DATABASES, REDIS_URL
 
 # Each test process keeps its uploads and its metric files in a folder of its
 # own, so a test reading /metrics sees only its own process's counters move;
 # the folder goes when the process ends.
 _SCRATCH = Path(tempfile.mkdtemp(prefix="kassa-test-"))
 atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+
+if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
+    # pytest-django gives each xdist worker a database of its own only for
+    # Django's own engine name, which the metrics wrapper does not have
+    # (it would build test_/…/db.sqlite3_gw0). In memory, as Django tests
+    # SQLite by default: one database per worker process.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
 DEBUG = False

@@ -134,12 +134,12 @@ def test_refusals_are_replayed_too(customer, customer_client):
 
 @pytest.mark.django_db
 def test_a_server_error_frees_the_key_for_a_retry(customer, customer_client, monkeypatch):
-    import wallets.api
+    import payments.api
 
     def explode(**kwargs):
         raise RuntimeError("database fell over")
 
-    monkeypatch.setattr(wallets.api, "wallet_topup_by_card", explode)
+    monkeypatch.setattr(payments.api, "wallet_topup_by_card", explode)
     failed = _deposit(customer_client, "retry-me")
     monkeypatch.undo()
     retried = _deposit(customer_client, "retry-me")

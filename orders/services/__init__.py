@@ -4,7 +4,7 @@ checkout: placing an order; settlement: the money and stock an order moves once
 placed (card capture, refunds); lifecycle: cancel, expiry, fulfilment.
 """
 
-from orders.services.checkout import MAX_QUANTITY, order_place
+from orders.services.checkout import order_place
 from orders.services.lifecycle import (
     order_cancel,
     order_fulfill,
@@ -14,7 +14,6 @@ from orders.services.lifecycle import (
 from orders.services.settlement import order_mark_paid, order_record_refund, order_refund
 
 __all__ = [
-    "MAX_QUANTITY",
     "order_cancel",
     "order_fulfill",
     "order_mark_paid",

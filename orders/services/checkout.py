@@ -13,6 +13,7 @@ from catalog.services import StockMove, codes_take, stock_lock
 from core.exceptions import ApplicationError
 from core.transactions import atomic_unless_whole
 from orders.errors import OrderErrorCode
+from orders.limits import MAX_LINES, MAX_QUANTITY
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
 from orders.services.settlement import move_order_stock, transfer_per_merchant
@@ -21,11 +22,16 @@ from wallets.errors import WalletErrorCode
 from wallets.models import Transfer
 from wallets.services import user_wallets_lock
 
-MAX_QUANTITY = 100
 S = Order.Status
 
 
 def _merge_lines(items: list[dict]) -> dict:
+    if len(items) > MAX_LINES:
+        raise ApplicationError(
+            f"At most {MAX_LINES} lines per order.",
+            code=OrderErrorCode.INVALID,
+            extra={"errors": {"items": [f"At most {MAX_LINES} lines per order."]}},
+        )
     quantities: dict = {}
     for line in items:
         quantities[line["product_id"]] = quantities.get(line["product_id"], 0) + line["quantity"]

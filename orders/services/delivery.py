@@ -155,7 +155,7 @@ def order_ready_email_send(*, order_id: str) -> None:
     context = {
         "order": order,
         "items": list(order.items.all()),
-        "order_url": settings.SITE_URL + reverse("orders:detail", args=[order.pk]),
+        "order_url": settings.SITE_URL + reverse("storefront:order", args=[order.pk]),
     }
     send_mail(
         subject="Your order is ready",

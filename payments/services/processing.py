@@ -36,7 +36,12 @@ from payments.services.enqueue import (
 from payments.state import checkout_set_status, payment_set_status
 from wallets.locks import wallets_lock
 from wallets.models import Transfer, Wallet
-from wallets.services import system_wallet, transfer_locked, wallet_get_or_create_many
+from wallets.services import (
+    deposit_amount_check,
+    system_wallet,
+    transfer_locked,
+    wallet_get_or_create_many,
+)
 
 logger = logging.getLogger("kassa.payments")
 S = Payment.Status
@@ -330,7 +335,9 @@ def wallet_topup_by_card(
 ) -> Payment:
     """Charge the card now (one attempt, in the request) and credit the wallet on
     success. A transient error schedules the usual retries; the same request_key
-    resumes the same payment instead of charging again."""
+    resumes the same payment instead of charging again. invalid (400) past
+    MAXIMUM_DEPOSIT, before anything is charged."""
+    deposit_amount_check(amount=amount, currency=currency)
     payment = payment_create_topup(
         payer=user,
         amount=amount,

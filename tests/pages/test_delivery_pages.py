@@ -42,15 +42,16 @@ def test_an_empty_upload_or_an_over_long_code_is_explained(client, merchant):
 
 
 def test_another_merchants_codes_and_files_are_out_of_reach(client):
+    """403, as the API answers for another merchant's product."""
     product = code_product(codes=["OWN-0001"])
     download = download_product()
     client.force_login(MerchantFactory())
 
-    assert client.get(f"/dashboard/products/{product.pk}/codes/").status_code == 404
+    assert client.get(f"/dashboard/products/{product.pk}/codes/").status_code == 403
     code = product.codes.get()
-    assert client.post(f"/dashboard/products/{product.pk}/codes/{code.pk}/void/").status_code == 404
+    assert client.post(f"/dashboard/products/{product.pk}/codes/{code.pk}/void/").status_code == 403
     upload = {"file": SimpleUploadedFile("evil.pdf", b"x")}
-    assert client.post(f"/dashboard/products/{download.pk}/file/", upload).status_code == 404
+    assert client.post(f"/dashboard/products/{download.pk}/file/", upload).status_code == 403
     code.refresh_from_db()
     assert code.state == "available"
 

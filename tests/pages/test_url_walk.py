@@ -11,7 +11,7 @@ from payments.services import checkout_create
 from wallets.tests.factories import funded_wallet
 
 pytestmark = pytest.mark.django_db
-PAGE_NAMESPACES = ["catalog", "orders", "wallets", "accounts", "payments"]
+PAGE_NAMESPACES = ["storefront", "dashboard"]
 
 
 def _page_urls(ids: dict) -> list[str]:

@@ -11,8 +11,9 @@ from conftest import client_for
 from orders.tests.factories import place_order
 from wallets.tests.factories import funded_wallet
 
-# Real transactions: BEGIN, COMMIT and any SAVEPOINT are counted as they happen.
-pytestmark = pytest.mark.django_db(transaction=True)
+# Real transactions: BEGIN, COMMIT and any SAVEPOINT are counted as they happen,
+# on PostgreSQL, whose statements are the budget.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def _checkout(client, products, method, key):

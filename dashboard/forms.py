@@ -1,0 +1,126 @@
+"""The merchant's forms. Money is typed in major units ("19.99") and cleaned to
+minor units; every money-moving form carries its one-time key."""
+
+import csv
+import io
+
+from django import forms
+from django.conf import settings
+
+from catalog.models import Product
+from core.forms import CurrencyChoiceField, MoneyField, MoneyFormMixin, OneTimeKeyForm
+
+# --- products, codes and files ------------------------------------------------------
+
+
+class ProductForm(MoneyFormMixin, forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    description = forms.CharField(
+        label="Description",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    price = MoneyField(label="Price")
+    currency = CurrencyChoiceField(label="Currency")
+    unlimited_stock = forms.BooleanField(
+        label="Sell without counting units (downloads only)", required=False
+    )
+
+
+class NewProductForm(ProductForm):
+    delivery_kind = forms.ChoiceField(
+        label="Delivery",
+        choices=Product.DeliveryKind.choices,
+        initial=Product.DeliveryKind.MANUAL,
+        required=False,
+        help_text="Codes: upload them next, each is one unit of stock. "
+        "Download: upload the file next.",
+    )
+    stock = forms.IntegerField(
+        label="Stock",
+        min_value=0,
+        max_value=1_000_000,
+        initial=0,
+        help_text="Left at 0 for a codes product.",
+    )
+
+    def clean_delivery_kind(self):
+        return self.cleaned_data["delivery_kind"] or Product.DeliveryKind.MANUAL
+
+
+class CodesUploadForm(forms.Form):
+    """Codes pasted one per line, or a text or CSV file (first column)."""
+
+    codes = forms.CharField(
+        label="Codes, one per line",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    codes_file = forms.FileField(label="Or a text or CSV file", required=False)
+
+    def clean(self):
+        lines = (self.cleaned_data.get("codes") or "").splitlines()
+        upload = self.cleaned_data.get("codes_file")
+        if upload:
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError("The file must be UTF-8 text or CSV.") from exc
+            lines += [row[0] if row else "" for row in csv.reader(io.StringIO(text))]
+        codes = [line.strip() for line in lines]
+        if codes and codes[0].lower() == "code":
+            codes = codes[1:]  # a CSV header
+        codes = [code for code in codes if code]
+        if not codes:
+            raise forms.ValidationError("Paste at least one code or choose a file.")
+        if len(codes) > settings.MAX_CODES_PER_UPLOAD:
+            raise forms.ValidationError(
+                f"At most {settings.MAX_CODES_PER_UPLOAD} codes at a time; this has {len(codes)}."
+            )
+        too_long = [n for n, code in enumerate(codes, 1) if len(code) > settings.MAX_CODE_LENGTH]
+        if too_long:
+            listed = ", ".join(map(str, too_long[:10]))
+            raise forms.ValidationError(
+                f"Codes are at most {settings.MAX_CODE_LENGTH} characters: see code {listed}."
+            )
+        self.cleaned_data["code_list"] = codes
+        return self.cleaned_data
+
+
+class ProductFileForm(forms.Form):
+    file = forms.FileField(label="File", allow_empty_file=False)
+
+
+# --- sales ----------------------------------------------------------------------------
+
+
+class RefundForm(MoneyFormMixin, OneTimeKeyForm):
+    amount = MoneyField(label="Amount", required=False, help_text="Empty: everything that is left.")
+    reason = forms.CharField(label="Reason", max_length=255, required=False)
+
+    def __init__(self, *args, currency: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+
+# --- payment links, wallet and exports ------------------------------------------------
+
+
+class PaymentLinkForm(MoneyFormMixin, OneTimeKeyForm):
+    amount = MoneyField(label="Amount")
+    currency = CurrencyChoiceField(label="Currency")
+    description = forms.CharField(label="Description", max_length=255, required=False)
+
+
+class DateRangeForm(forms.Form):
+    """An export's period, both days included."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            raise forms.ValidationError("The period must end on or after its first day.")
+        return cleaned

@@ -1,0 +1,30 @@
+"""Every merchant page, under /dashboard/ and the "dashboard" namespace."""
+
+from django.urls import path
+
+from dashboard.views import codes, links, overview, products, sales, wallet
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", overview.overview, name="overview"),
+    path("products/", products.product_list, name="products"),
+    path("products/new/", products.product_new, name="product_new"),
+    path("products/<uuid:product_id>/", products.product_edit, name="product"),
+    path("products/<uuid:product_id>/stock/", products.product_adjust, name="product_adjust"),
+    path("products/<uuid:product_id>/file/", products.product_file, name="product_file"),
+    path("products/<uuid:product_id>/archive/", products.product_archive, name="product_archive"),
+    path("products/<uuid:product_id>/codes/", codes.product_codes, name="product_codes"),
+    path(
+        "products/<uuid:product_id>/codes/<int:code_id>/void/",
+        codes.code_void_view,
+        name="code_void",
+    ),
+    path("sales/", sales.sales, name="sales"),
+    path("sales/<uuid:order_id>/fulfil/", sales.sale_fulfil, name="sale_fulfil"),
+    path("sales/<uuid:order_id>/refund/", sales.sale_refund, name="sale_refund"),
+    path("links/", links.payment_links, name="links"),
+    path("wallet/", wallet.wallet, name="wallet"),
+    path("exports/sales.csv", wallet.export_sales, name="export_sales"),
+    path("exports/ledger.csv", wallet.export_ledger, name="export_ledger"),
+]

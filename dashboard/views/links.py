@@ -1,0 +1,33 @@
+"""Payment links: the merchant's checkouts and a form for a new one."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from accounts.decorators import merchant_required
+from core.pages import page_of
+from dashboard.forms import PaymentLinkForm
+from payments.selectors import checkout_list_for_merchant
+from payments.services import checkout_create
+
+
+@merchant_required
+def payment_links(request):
+    form = PaymentLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        checkout_create(
+            merchant=request.user,
+            idempotency_key=data["form_key"],
+            amount=data["amount"],
+            currency=data["currency"],
+            description=data["description"],
+        )
+        messages.success(request, "Payment link created: send its address to your customer.")
+        return redirect("dashboard:links")
+    links = page_of(request, checkout_list_for_merchant(merchant=request.user))
+    return render(
+        request,
+        "dashboard/payment_links.html",
+        {"form": form, "page": links},
+        status=400 if form.errors else 200,
+    )

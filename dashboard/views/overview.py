@@ -1,0 +1,42 @@
+"""The dashboard's first page: balance, today's and this month's sales, open
+reservations, failed payments and a 30-day revenue chart."""
+
+from datetime import timedelta
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.decorators import merchant_required
+from core.charts import HEIGHT as CHART_HEIGHT
+from core.charts import WIDTH as CHART_WIDTH
+from core.charts import daily_bars
+from core.money import default_currency
+from orders.selectors import (
+    merchant_daily_revenue,
+    merchant_open_reservations,
+    merchant_sales_summary,
+)
+from payments.selectors import payment_failed_count_for_merchant
+from wallets.services import wallet_get_or_create
+
+
+@merchant_required
+def overview(request):
+    now = timezone.now()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = today.replace(day=1)
+    chart_start = today - timedelta(days=29)
+    daily = merchant_daily_revenue(merchant=request.user, since=chart_start)
+    context = {
+        "wallet": wallet_get_or_create(user=request.user, currency=default_currency()),
+        "today": merchant_sales_summary(merchant=request.user, since=today),
+        "month": merchant_sales_summary(merchant=request.user, since=month),
+        "reservations": merchant_open_reservations(merchant=request.user),
+        "failed": payment_failed_count_for_merchant(
+            merchant=request.user, since=now - timedelta(hours=24)
+        ),
+        "bars": daily_bars(daily, last_day=today.date()),
+        "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT},
+        "currency": default_currency(),
+    }
+    return render(request, "dashboard/overview.html", context)

@@ -1,0 +1,73 @@
+"""Sales: the orders with the merchant's products, "Fulfil" and "Refund"."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import merchant_required
+from core.exceptions import ApplicationError
+from core.pages import page_of, run_form_action
+from dashboard.forms import RefundForm
+from orders.models import Order
+from orders.selectors import order_get_for_sellers, order_list_for_merchant
+from orders.services import order_fulfill
+from payments.services import refund_order
+
+
+@merchant_required
+def sales(request):
+    status = request.GET.get("status") or None
+    if status not in Order.Status.values:
+        status = None
+    orders = page_of(request, order_list_for_merchant(merchant=request.user, status=status))
+    return render(
+        request,
+        "dashboard/sales.html",
+        {
+            "page": orders,
+            "status": status,
+            "statuses": Order.Status.choices,
+            "refund_form": RefundForm(),
+            "query": f"status={status}" if status else "",
+        },
+    )
+
+
+@merchant_required
+@require_POST
+def sale_fulfil(request, order_id):
+    order = order_get_for_sellers(user=request.user, order_id=order_id)
+    try:
+        order_fulfill(order=order, actor=request.user)
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "Order fulfilled.")
+    return redirect("dashboard:sales")
+
+
+@merchant_required
+@require_POST
+def sale_refund(request, order_id):
+    order = order_get_for_sellers(user=request.user, order_id=order_id)
+    form = RefundForm(request.POST, currency=order.currency)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("dashboard:sales")
+
+    def refund() -> dict:
+        refund_order(
+            order=order,
+            amount=form.cleaned_data.get("amount") or None,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            request_key=request.idempotency_key,
+        )
+        return {"order_id": str(order.pk)}
+
+    # A card refund calls the gateway: never inside a transaction.
+    outcome = run_form_action(request, form, refund, atomic=False)
+    if outcome is not None and outcome.ok and not outcome.replayed:
+        messages.success(request, "Refunded.")
+    return redirect("dashboard:sales")

@@ -1,0 +1,52 @@
+"""Demo data for `make run`. Safe to run any number of times."""
+
+from django.core.management.base import BaseCommand
+
+from accounts.models import User
+from accounts.services import user_grant_merchant_admin
+from demo.catalog import seed_products
+from demo.orders import seed_orders
+from demo.payments import seed_checkouts
+from wallets.models import Wallet
+from wallets.services import wallet_deposit
+
+DEMO_USERS = [
+    # email, password, role, first name, last name
+    ("customer@example.com", "customer123", User.Role.CUSTOMER, "Casey", "Customer"),
+    ("merchant@example.com", "merchant123", User.Role.MERCHANT, "Morgan", "Merchant"),
+    ("games@example.com", "merchant123", User.Role.MERCHANT, "Nora", "Games"),
+    ("studio@example.com", "merchant123", User.Role.MERCHANT, "Olu", "Studio"),
+    ("admin@example.com", "admin123", User.Role.ADMIN, "Ada", "Admin"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo users (and, as apps grow, their demo data). Idempotent."
+
+    # No transaction around it all: the demo payments call the gateway, which
+    # never happens inside one; each service commits its own work.
+    def handle(self, *args, **options):
+        for email, password, role, first_name, last_name in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                email=email,
+                defaults={"role": role, "first_name": first_name, "last_name": last_name},
+            )
+            if created:
+                # Demo passwords are deliberately weak, so they skip the validators.
+                user.set_password(password)
+                if role == User.Role.ADMIN:
+                    user.is_staff = user.is_superuser = True
+                user.save()
+            if user.is_merchant:
+                user_grant_merchant_admin(user=user)  # the admin, scoped to their rows
+            self.stdout.write(f"{'created' if created else 'exists '} {role:<8} {email}")
+        merchants = {u.email: u for u in User.objects.filter(role=User.Role.MERCHANT)}
+        seed_products(merchants=merchants, stdout=self.stdout)
+        merchant = merchants["merchant@example.com"]
+        customer = User.objects.get(email="customer@example.com")
+        if not Wallet.objects.filter(owner=customer, entries__isnull=False).exists():
+            wallet_deposit(user=customer, amount=50_000, currency="USD", description="Demo funds")
+            self.stdout.write("funded customer@example.com with 500.00 USD")
+        seed_orders(customer=customer, merchant=merchant, stdout=self.stdout)
+        seed_checkouts(merchant=merchant, customer=customer, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))

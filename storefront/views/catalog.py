@@ -1,0 +1,80 @@
+"""The catalog and a product's page, over the catalog selectors (and the API's
+cache discipline)."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from catalog import cache
+from catalog.selectors import product_list_public
+from storefront.forms import CatalogFilterForm
+
+PAGE_SIZE = 12
+
+
+def _product_card(product) -> dict:
+    return {
+        "id": str(product.pk),
+        "name": product.name,
+        "description": product.description,
+        "merchant": product.merchant.full_name or "A Kassa merchant",
+        "price": product.price,
+        "currency": product.currency,
+        "available": product.stock.available,
+        "unlimited": product.unlimited_stock,
+        "delivery_kind": product.delivery_kind,
+        "purchasable": product.is_deliverable,
+    }
+
+
+def _catalog_page(filters: dict, page_number: str) -> dict:
+    paginator = Paginator(product_list_public(filters=filters), PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    return {
+        "products": [_product_card(product) for product in page],
+        "number": page.number,
+        "num_pages": paginator.num_pages,
+        "count": paginator.count,
+    }
+
+
+def _sees_the_shared_page(request) -> bool:
+    """An anonymous visitor without a session sees exactly what every other such
+    visitor sees (no cart, no messages, no form token), so the whole page can be
+    served from the cache."""
+    return not request.user.is_authenticated and not request.session.session_key
+
+
+def product_list(request):
+    if not _sees_the_shared_page(request):
+        return _render_product_list(request)
+    params = {"query": sorted(request.GET.lists()), "host": request.get_host()}
+    page = cache.cached("storefront.html", params, lambda: _render_product_list(request).content)
+    return HttpResponse(page)
+
+
+def _render_product_list(request):
+    form = CatalogFilterForm(request.GET or None)
+    filters = form.filters() if form.is_valid() else {}
+    page_number = request.GET.get("page", "1")[:10]
+    # Cached like the API list: the key carries the catalog version, so any
+    # committed change to a product or its stock shows at once.
+    page = cache.cached(
+        "storefront",
+        {"filters": filters, "page": page_number},
+        lambda: _catalog_page(filters, page_number),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "storefront/product_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "searching": bool(filters)},
+    )
+
+
+def product_detail(request, product_id):
+    product = product_list_public().filter(pk=product_id).first()
+    if product is None:
+        raise Http404("No such product.")
+    return render(request, "storefront/product_detail.html", {"product": _product_card(product)})
