@@ -9,6 +9,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import merchants
+from accounts.locks import user_qs_for_update
 from accounts.models import User
 from accounts.tokens import VersionedRefreshToken, token_is_current
 
@@ -109,7 +110,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 
     Raises ValidationError keyed by field for a wrong old or a weak new password.
     """
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = user_qs_for_update().get(pk=user.pk)
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["The current password is not correct."]})
     try:

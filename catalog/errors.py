@@ -1,4 +1,8 @@
+"""The catalog's error codes, and the refusals more than one service raises."""
+
 from enum import StrEnum
+
+from core.exceptions import ApplicationError
 
 
 class CatalogErrorCode(StrEnum):
@@ -9,3 +13,23 @@ class CatalogErrorCode(StrEnum):
     WRONG_DELIVERY_KIND = "wrong_delivery_kind"
     CODE_NOT_VOIDABLE = "code_not_voidable"
     FILE_TOO_LARGE = "file_too_large"
+
+
+def stock_managed_by_codes(status: int = 400) -> ApplicationError:
+    return ApplicationError(
+        "The stock of a codes product is its unsold codes: add codes to raise it, "
+        "void one to lower it.",
+        code=CatalogErrorCode.STOCK_MANAGED_BY_CODES,
+        status=status,
+    )
+
+
+def require_delivery_kind(product, kind: str) -> None:
+    """wrong_delivery_kind (409) unless `product` is delivered as `kind`."""
+    if product.delivery_kind != kind:
+        raise ApplicationError(
+            f"{product.name} is delivered as '{product.delivery_kind}', not '{kind}'.",
+            code=CatalogErrorCode.WRONG_DELIVERY_KIND,
+            status=409,
+            extra={"delivery_kind": product.delivery_kind},
+        )

@@ -1,7 +1,7 @@
 """The only place catalog rows are locked. Order by pk, always: concurrent
 transactions then take row locks in the same order and cannot deadlock."""
 
-from catalog.models import Stock
+from catalog.models import ProductCode, Stock
 
 
 def stock_qs_for_update():
@@ -14,3 +14,13 @@ def stock_qs_for_update():
         .select_for_update(of=("self", "product"), no_key=True)
         .select_related("product")
     )
+
+
+def stock_lock(*, product_ids) -> dict:
+    """Lock the stock rows of these products (in pk order); must run in a
+    transaction. Returns {product pk: the locked stock row}."""
+    return {stock.pk: stock for stock in stock_qs_for_update().filter(pk__in=product_ids)}
+
+
+def product_code_qs_for_update():
+    return ProductCode.objects.order_by("pk").select_for_update()

@@ -1,7 +1,7 @@
 """Payments come last in the global lock order: wallets → stock → orders →
 checkouts → payments. Refund rows are the exception, see services/refunds.py."""
 
-from payments.models import Checkout, Payment, PaymentRefund
+from payments.models import Checkout, Payment, PaymentRefund, WebhookEvent
 
 
 def payment_qs_for_update():
@@ -14,3 +14,7 @@ def checkout_qs_for_update():
 
 def refund_qs_for_update():
     return PaymentRefund.objects.order_by("pk").select_for_update(of=("self",))
+
+
+def webhook_event_qs_for_update():
+    return WebhookEvent.objects.order_by("pk").select_for_update()

@@ -7,9 +7,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.locks import user_qs_for_update
 from accounts.models import User
+from catalog.locks import stock_lock
 from catalog.models import Product, ProductCode
-from catalog.services import StockMove, codes_take, stock_lock
+from catalog.services import StockMove, codes_take
 from core.exceptions import ApplicationError
 from core.transactions import atomic_unless_whole
 from orders.errors import OrderErrorCode
@@ -179,7 +181,7 @@ def _check_reservation_cap(buyer: User) -> None:
     turn. Card checkouts lock no wallets, and nothing else locks user rows while
     holding other locks, so this comes before the global order without deadlock.
     """
-    User.objects.select_for_update().filter(pk=buyer.pk).first()
+    user_qs_for_update().filter(pk=buyer.pk).first()
     open_reservations = Order.objects.filter(
         buyer=buyer, status=S.PAYMENT_PENDING, payment_method=Order.PaymentMethod.CARD
     ).count()

@@ -24,6 +24,7 @@ from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from orders.downloads import DownloadGone, DownloadUnavailable
 from orders.errors import OrderErrorCode
+from orders.locks import order_item_qs_for_update
 from orders.models import DownloadGrant, Order, OrderItem
 
 Kind = Product.DeliveryKind
@@ -115,7 +116,7 @@ def download_link_renew(*, order: Order, line_id: int, buyer: User) -> DownloadG
     DOWNLOAD_REISSUE_LIMIT renewals (download_limit_reached, 409), and for
     orders that are not paid (refunded ones included)."""
     line = (
-        OrderItem.objects.select_for_update()
+        order_item_qs_for_update()
         .select_related("order", "product")
         .filter(pk=line_id, order=order, order__buyer=buyer)
         .first()

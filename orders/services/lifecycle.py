@@ -5,7 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from catalog.services import StockMove, codes_release, stock_lock
+from catalog.locks import stock_lock
+from catalog.services import StockMove, codes_release
 from orders.locks import order_qs_for_update
 from orders.models import Order
 from orders.services.settlement import line_quantities, move_order_stock

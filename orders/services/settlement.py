@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from catalog.locks import stock_lock
 from catalog.models import Product
-from catalog.services import StockMove, codes_burn, stock_apply, stock_lock
+from catalog.services import StockMove, codes_burn, stock_apply
 from core.exceptions import ApplicationError
 from orders.errors import OrderErrorCode
 from orders.locks import order_qs_for_update

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core.exceptions import ApplicationError
 from core.metrics import WEBHOOK_DUPLICATES, WEBHOOK_SIGNATURE_FAILURES
 from payments.errors import PaymentErrorCode
-from payments.locks import payment_qs_for_update
+from payments.locks import payment_qs_for_update, webhook_event_qs_for_update
 from payments.models import Payment, PaymentRefund, WebhookEvent
 from payments.services.processing import payment_fail, payment_succeed
 from payments.state import payment_set_refunded
@@ -54,7 +54,7 @@ def webhook_receive_stripe(*, payload: bytes, headers) -> WebhookEvent:
 def _process(record_id, event) -> WebhookEvent:
     # The event row lock makes two deliveries of one event take turns; the
     # second then sees it processed. Nothing else locks event rows.
-    record = WebhookEvent.objects.select_for_update().get(pk=record_id)
+    record = webhook_event_qs_for_update().get(pk=record_id)
     if record.processed:
         logger.info("webhook_duplicate event_id=%s", record.event_id)
         WEBHOOK_DUPLICATES.inc()

@@ -7,6 +7,7 @@ after it), deploy, run this command, then drop the old keys.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from catalog.locks import product_code_qs_for_update
 from catalog.models import ProductCode
 from core import crypto
 
@@ -21,9 +22,8 @@ class Command(BaseCommand):
         while True:
             with transaction.atomic():
                 batch = list(
-                    ProductCode.objects.select_for_update()
+                    product_code_qs_for_update()
                     .filter(pk__gt=last_id)
-                    .order_by("pk")
                     .only("pk", "ciphertext")[:BATCH]
                 )
                 if not batch:

@@ -1,0 +1,32 @@
+"""Every write to the catalog. products: a merchant's listing; stock: the stock
+engine orders move units with; codes: gift cards and licence keys; files: a
+download product's file."""
+
+from catalog.services.codes import (
+    code_void,
+    codes_add,
+    codes_burn,
+    codes_release,
+    codes_sell_reserved,
+    codes_take,
+)
+from catalog.services.files import file_too_large, product_file_replace
+from catalog.services.products import product_create, product_delete, product_update
+from catalog.services.stock import StockMove, stock_adjust, stock_apply
+
+__all__ = [
+    "StockMove",
+    "code_void",
+    "codes_add",
+    "codes_burn",
+    "codes_release",
+    "codes_sell_reserved",
+    "codes_take",
+    "file_too_large",
+    "product_create",
+    "product_delete",
+    "product_file_replace",
+    "product_update",
+    "stock_adjust",
+    "stock_apply",
+]
