@@ -7,6 +7,9 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     from django.core.management import execute_from_command_line
 
+    from config.startup import start_process
+
+    start_process()
     execute_from_command_line(sys.argv)
 
 

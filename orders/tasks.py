@@ -2,16 +2,18 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from core.task_names import RELEASE_EXPIRED_RESERVATIONS, SEND_ORDER_READY_EMAIL
 from orders.services import order_release_expired
 from orders.services.delivery import order_ready_email_send
 
 
-@shared_task
+@shared_task(name=RELEASE_EXPIRED_RESERVATIONS)
 def release_expired_reservations_task() -> int:
     return order_release_expired()
 
 
 @shared_task(
+    name=SEND_ORDER_READY_EMAIL,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(SMTPException, OSError),

@@ -1,5 +1,5 @@
 """Celery entry points: each loads what it needs by id and calls a service.
-Services send these by name (services/enqueue.py) and never import this module."""
+Services send these by name (core/task_names.py) and never import this module."""
 
 import logging
 
@@ -8,15 +8,21 @@ from django.conf import settings
 
 from core.exceptions import ApplicationError
 from core.metrics import PAYMENT_RETRIES, PAYMENT_RETRIES_EXHAUSTED
+from core.task_names import (
+    PROCESS_PAYMENT,
+    RECONCILE_STUCK_PAYMENTS,
+    REFUND_LATE_CAPTURE,
+    SEND_REFUND_TO_GATEWAY,
+)
 from payments.errors import PaymentErrorCode
 from payments.models import Outcome, Payment
 from payments.services import (
     payment_fail,
     payment_process,
     payment_reconcile_stuck,
-    payment_refund,
+    payment_refund_to_card,
     refund_reconcile_stuck,
-    refund_send,
+    refund_send_to_gateway,
 )
 
 logger = logging.getLogger("kassa.payments")
@@ -26,7 +32,9 @@ def _backoff(retries: int) -> float:
     return settings.PAYMENT_RETRY_BASE_DELAY * 2**retries
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+@shared_task(
+    name=PROCESS_PAYMENT, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None
+)
 def process_payment_task(self, payment_id: str) -> str:
     """One attempt per run; transient errors come back after base × 2^n seconds.
 
@@ -49,15 +57,21 @@ def process_payment_task(self, payment_id: str) -> str:
     raise self.retry(countdown=_backoff(retries))
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
-def refund_send_task(self, refund_id: str) -> str:
+@shared_task(
+    name=SEND_REFUND_TO_GATEWAY,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def refund_send_to_gateway_task(self, refund_id: str) -> str:
     """Send a PENDING refund to the gateway again, with the payment retry policy.
 
     When the retries run out the refund stays PENDING, its amount held: the
     gateway may have made it, so only an answer may end it. The reconciler
     sends it again later.
     """
-    outcome = refund_send(refund_id=refund_id)
+    outcome = refund_send_to_gateway(refund_id=refund_id)
     if outcome != Outcome.TRANSIENT_ERROR:
         return outcome
     retries = self.request.retries
@@ -67,13 +81,13 @@ def refund_send_task(self, refund_id: str) -> str:
     raise self.retry(countdown=_backoff(retries))
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def refund_payment_task(payment_id: str, reason: str) -> str:
+@shared_task(name=REFUND_LATE_CAPTURE, acks_late=True, reject_on_worker_lost=True)
+def late_capture_refund_task(payment_id: str, reason: str) -> str:
     """Give a late capture back in full. Keyed by the payment, so a redelivery
     resumes the same refund."""
     payment = Payment.objects.get(pk=payment_id)
     try:
-        refund = payment_refund(
+        refund = payment_refund_to_card(
             payment=payment,
             amount=None,
             actor=None,
@@ -86,6 +100,6 @@ def refund_payment_task(payment_id: str, reason: str) -> str:
     return refund.status
 
 
-@shared_task
+@shared_task(name=RECONCILE_STUCK_PAYMENTS)
 def reconcile_stuck_payments_task() -> int:
     return payment_reconcile_stuck() + refund_reconcile_stuck()

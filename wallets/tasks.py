@@ -3,13 +3,14 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from core.task_names import VERIFY_LEDGER
 from wallets.models import LedgerVerification
 from wallets.verification import ledger_violations
 
 logger = logging.getLogger("kassa.ledger")
 
 
-@shared_task
+@shared_task(name=VERIFY_LEDGER)
 def verify_ledger_task() -> int:
     """Beat runs it hourly: the result goes to /metrics, a violation to the log
     at ERROR (what an alert watches for)."""

@@ -1,19 +1,12 @@
 """Settings shared by every environment; anything that differs is read from the env."""
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
-import environ
-import structlog
 from csp.constants import NONCE, NONE, SELF
 
-from core.sentry import init_sentry
-
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+from config.settings.environment import BASE_DIR, env
+from core import task_names
+from core.log_config import logging_config
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -283,65 +276,8 @@ STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 
 # --- API ----------------------------------------------------------------------
 
-AUTH_THROTTLE_RATE = env("AUTH_THROTTLE_RATE", default="10/min")
-
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        # JWT first: its WWW-Authenticate header makes anonymous calls 401, not 403.
-        "accounts.authentication.JWTAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # JSON for every client; HTML form bodies only from a logged-in session
-    # (the browsable API's forms), refused with 415 for token clients.
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.JSONParser",
-        "core.parsers.SessionFormParser",
-        "core.parsers.SessionMultiPartParser",
-    ],
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "core.renderers.BrowsableAPIRenderer",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
-    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
-    "VIEW_NAME_FUNCTION": "core.naming.view_name",
-    "DEFAULT_THROTTLE_RATES": {"auth": AUTH_THROTTLE_RATE},
-    # Client IP for throttling is REMOTE_ADDR unless the operator declares how
-    # many trusted proxies sit in front; a spoofed X-Forwarded-For is ignored.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
-}
-
-SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": True,
-    "AUTH_HEADER_TYPES": ("Bearer",),
-}
-
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Kassa API",
-    "DESCRIPTION": "Wallets, catalog, orders and payments for digital goods.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SCHEMA_PATH_PREFIX": "/api/v1",
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.schema.add_error_responses",
-    ],
-    "ENUM_NAME_OVERRIDES": {
-        "OrderStatusEnum": "orders.models.Order.Status",
-        "PaymentMethodEnum": "orders.models.Order.PaymentMethod",
-    },
-}
+# DRF, simplejwt and drf-spectacular: config/settings/api.py.
+from config.settings.api import *  # noqa: E402, F403
 
 # --- Celery -------------------------------------------------------------------
 
@@ -350,8 +286,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded default: a real worker process fed through files in var/,
     # so asynchronous work stays asynchronous without Redis or RabbitMQ.
     _broker_dir = BASE_DIR / "var" / "celery"
-    for _folder in ("queue", "processed", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -379,77 +313,33 @@ WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=20)
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=60)
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-keys": {
-        "task": "core.tasks.purge_expired_idempotency_keys_task",
+        "task": task_names.PURGE_IDEMPOTENCY_KEYS,
         "schedule": 3600.0,
     },
     "reconcile-stuck-payments": {
-        "task": "payments.tasks.reconcile_stuck_payments_task",
+        "task": task_names.RECONCILE_STUCK_PAYMENTS,
         "schedule": 60.0,
     },
     "worker-heartbeat": {
-        "task": "core.tasks.worker_heartbeat_task",
+        "task": task_names.WORKER_HEARTBEAT,
         "schedule": float(WORKER_HEARTBEAT_SECONDS),
     },
     "verify-ledger": {
-        "task": "wallets.tasks.verify_ledger_task",
+        "task": task_names.VERIFY_LEDGER,
         "schedule": 3600.0,
     },
     "release-expired-reservations": {
-        "task": "orders.tasks.release_expired_reservations_task",
+        "task": task_names.RELEASE_EXPIRED_RESERVATIONS,
         "schedule": 60.0,
     },
 }
 
 # --- Logging ------------------------------------------------------------------
 
-# One line per event; LOG_FORMAT=json (production's default) for a log shipper,
-# readable lines otherwise. structlog's context (request_id, user_id, task_id,
-# payment_id, ...) joins every line, Kassa's own stdlib loggers' included.
+# One line per event (core/log_config.py); LOG_FORMAT=json (production's
+# default) for a log shipper, readable lines otherwise.
 LOG_FORMAT = env("LOG_FORMAT", default="console")
-_shared_processors = [
-    structlog.contextvars.merge_contextvars,
-    structlog.stdlib.add_log_level,
-    structlog.stdlib.add_logger_name,
-    structlog.processors.TimeStamper(fmt="iso", utc=True),
-]
-structlog.configure(
-    processors=[
-        structlog.stdlib.filter_by_level,
-        *_shared_processors,
-        structlog.stdlib.PositionalArgumentsFormatter(),
-        structlog.processors.format_exc_info,
-        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-    ],
-    logger_factory=structlog.stdlib.LoggerFactory(),
-    cache_logger_on_first_use=True,
-)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "kassa": {
-            "()": structlog.stdlib.ProcessorFormatter,
-            "processors": [
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.JSONRenderer()
-                if LOG_FORMAT == "json"
-                else structlog.dev.ConsoleRenderer(colors=False),
-            ],
-            "foreign_pre_chain": _shared_processors,
-        },
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kassa"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        # django-axes logs every successful login at INFO; failures and lockouts
-        # (WARNING) are what an operator needs.
-        "axes": {"level": "WARNING"},
-        # At DEBUG the Stripe library logs request bodies (card tokens), and
-        # Django's database backend logs SQL with its parameters: never.
-        "stripe": {"level": "INFO"},
-        "django.db.backends": {"level": "INFO"},
-    },
-}
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO"))
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
 # An X-Request-ID header is believed only from a trusted proxy (NUM_PROXIES).
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.int("NUM_PROXIES", default=0) > 0
@@ -458,13 +348,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers keep the logging above
 # --- Metrics ------------------------------------------------------------------
 
 # Every Kassa process of a host (gunicorn workers, Celery workers, beat) counts
-# into one folder, so /metrics adds them up. It must be set before
-# prometheus_client is first imported, which settings come before.
+# into one folder, so /metrics adds them up (config/startup.py exports it).
 PROMETHEUS_MULTIPROC_DIR = env(
     "PROMETHEUS_MULTIPROC_DIR", default=str(BASE_DIR / "var" / "prometheus")
 )
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
-Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 # /metrics answers these addresses, or a request with "Authorization: Bearer <METRICS_TOKEN>".
 METRICS_ALLOWED_CIDRS = env.list("METRICS_ALLOWED_CIDRS", default=["127.0.0.0/8", "::1/128"])
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
@@ -472,8 +359,6 @@ METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # --- Errors -------------------------------------------------------------------
 
 # Errors go to Sentry only when a DSN is set; secrets are scrubbed (core/sentry.py).
-init_sentry(
-    dsn=env("SENTRY_DSN", default=""),
-    environment=env("SENTRY_ENVIRONMENT", default="production"),
-    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
-)
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)

@@ -1,7 +1,8 @@
 """Production: what gunicorn and docker-compose use. Secrets come from the env."""
 
-import structlog
 from django.core.exceptions import ImproperlyConfigured
+
+from core.log_config import logging_config
 
 from .base import *  # noqa: F403
 from .base import SECRET_KEY, env
@@ -16,11 +17,8 @@ if not KASSA_ENCRYPTION_KEYS:  # noqa: F405
     )
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-LOGGING["formatters"]["kassa"]["processors"][-1] = (  # noqa: F405
-    structlog.processors.JSONRenderer()
-    if env("LOG_FORMAT", default="json") == "json"
-    else structlog.dev.ConsoleRenderer(colors=False)
-)
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO"))
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

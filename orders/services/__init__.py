@@ -11,15 +11,19 @@ from orders.services.lifecycle import (
     order_release_expired,
     order_transition,
 )
-from orders.services.settlement import order_mark_paid, order_record_refund, order_refund
+from orders.services.settlement import (
+    order_mark_paid,
+    order_record_card_refund,
+    order_refund_to_wallet,
+)
 
 __all__ = [
     "order_cancel",
     "order_fulfill",
     "order_mark_paid",
     "order_place",
-    "order_record_refund",
-    "order_refund",
+    "order_record_card_refund",
+    "order_refund_to_wallet",
     "order_release_expired",
     "order_transition",
 ]

@@ -22,6 +22,7 @@ from catalog.models import Product, ProductCode
 from catalog.services import codes_sell_reserved, codes_take
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
+from core.task_names import SEND_ORDER_READY_EMAIL
 from orders.downloads import DownloadGone, DownloadUnavailable
 from orders.errors import OrderErrorCode
 from orders.locks import order_item_qs_for_update
@@ -29,7 +30,6 @@ from orders.models import DownloadGrant, Order, OrderItem
 
 Kind = Product.DeliveryKind
 logger = logging.getLogger("kassa.orders")
-ORDER_READY_EMAIL = "orders.tasks.send_order_ready_email_task"
 
 
 def delivery_kinds(locked_stock: dict) -> dict:
@@ -57,7 +57,7 @@ def deliver(order: Order, lines, kinds: dict, *, reserved: bool, now=None) -> bo
             codes_take(lines=code_lines, state=ProductCode.State.SOLD, now=now)
     DownloadGrant.objects.bulk_create([_new_grant(line, now) for line in download_lines])
     if code_lines or download_lines:
-        enqueue_on_commit(ORDER_READY_EMAIL, str(order.pk))
+        enqueue_on_commit(SEND_ORDER_READY_EMAIL, str(order.pk))
     return delivers_everything(lines, kinds)
 
 

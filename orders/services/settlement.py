@@ -131,7 +131,7 @@ def _take_back_units(order: Order, locked_stock: dict, items, actor) -> None:
 
 
 @transaction.atomic
-def order_refund(*, order: Order, actor: User | None, reason: str = "") -> Order:
+def order_refund_to_wallet(*, order: Order, actor: User | None, reason: str = "") -> Order:
     """Refund a paid wallet order in full: merchants pay the buyer back through the
     ledger and the units return to stock. invalid_transition (409) unless PAID or
     FULFILLED; insufficient_funds (409) if a merchant has already withdrawn it."""
@@ -162,7 +162,9 @@ def order_refund(*, order: Order, actor: User | None, reason: str = "") -> Order
     return order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
 
 
-def order_record_refund(*, order: Order, amount: int, actor: User | None, reason: str) -> Order:
+def order_record_card_refund(
+    *, order: Order, amount: int, actor: User | None, reason: str
+) -> Order:
     """Note `amount` given back outside the wallets (to the buyer's card). When the
     whole total is back, the units return to stock and the order is REFUNDED.
     Locks stock, then the order; the caller has locked the wallets it moves."""

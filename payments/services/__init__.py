@@ -16,10 +16,10 @@ from payments.services.processing import (
     wallet_topup_by_card,
 )
 from payments.services.refunds import (
-    payment_refund,
+    payment_refund_to_card,
     refund_order,
     refund_reconcile_stuck,
-    refund_send,
+    refund_send_to_gateway,
 )
 
 __all__ = [
@@ -30,12 +30,12 @@ __all__ = [
     "payment_fail",
     "payment_process",
     "payment_reconcile_stuck",
-    "payment_refund",
+    "payment_refund_to_card",
     "payment_retry",
     "payment_start_in_browser",
     "payment_succeed",
     "refund_order",
     "refund_reconcile_stuck",
-    "refund_send",
+    "refund_send_to_gateway",
     "wallet_topup_by_card",
 ]

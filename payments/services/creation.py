@@ -1,7 +1,9 @@
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
+from core.task_names import PROCESS_PAYMENT
 from orders.errors import OrderErrorCode
 from orders.locks import order_qs_for_update
 from orders.models import Order
@@ -9,7 +11,6 @@ from payments.errors import PaymentErrorCode
 from payments.gateways import get_gateway
 from payments.locks import checkout_qs_for_update
 from payments.models import Checkout, Payment
-from payments.services.enqueue import PROCESS_PAYMENT, enqueue_on_commit
 from payments.state import checkout_set_status
 
 PAID_STATUSES = (Order.Status.PAID, Order.Status.FULFILLED, Order.Status.REFUNDED)

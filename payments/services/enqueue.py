@@ -1,12 +1,8 @@
-"""The payment tasks' names, and the reconcilers' resend (see core.enqueue)."""
+"""The reconcilers' resend of payment tasks (see core.enqueue)."""
 
 from django.db import transaction
 
 from core.enqueue import enqueue_on_commit
-
-PROCESS_PAYMENT = "payments.tasks.process_payment_task"
-SEND_REFUND = "payments.tasks.refund_send_task"
-REFUND_LATE_CAPTURE = "payments.tasks.refund_payment_task"
 
 
 def requeue_stale(queryset, task_name: str, *, now, batch_size: int = 500) -> int:

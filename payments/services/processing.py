@@ -18,8 +18,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.metrics import GATEWAY_SECONDS, PAYMENT_ATTEMPTS, RECONCILED
+from core.task_names import PROCESS_PAYMENT, REFUND_LATE_CAPTURE
 from orders.models import Order
 from orders.services import order_cancel, order_mark_paid
 from payments.errors import PaymentErrorCode
@@ -27,12 +29,7 @@ from payments.gateways import TransientGatewayError, get_gateway
 from payments.locks import checkout_qs_for_update, payment_qs_for_update
 from payments.models import Checkout, Outcome, Payment, PaymentAttempt
 from payments.services.creation import payment_create_topup
-from payments.services.enqueue import (
-    PROCESS_PAYMENT,
-    REFUND_LATE_CAPTURE,
-    enqueue_on_commit,
-    requeue_stale,
-)
+from payments.services.enqueue import requeue_stale
 from payments.state import checkout_set_status, payment_set_status
 from wallets.locks import wallets_lock
 from wallets.models import Transfer, Wallet

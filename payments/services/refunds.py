@@ -22,16 +22,18 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
+from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.idempotency import IdempotencyErrorCode
 from core.metrics import GATEWAY_SECONDS, RECONCILED, REFUNDS
+from core.task_names import SEND_REFUND_TO_GATEWAY
 from orders.models import Order
-from orders.services import order_record_refund, order_refund
+from orders.services import order_record_card_refund, order_refund_to_wallet
 from payments.errors import PaymentErrorCode
 from payments.gateways import TransientGatewayError, get_gateway
 from payments.locks import payment_qs_for_update, refund_qs_for_update
 from payments.models import Outcome, Payment, PaymentRefund
-from payments.services.enqueue import SEND_REFUND, enqueue_on_commit, requeue_stale
+from payments.services.enqueue import requeue_stale
 from payments.state import payment_set_refunded, refund_set_status
 from wallets.locks import wallets_lock
 from wallets.models import LedgerEntry, Transfer, Wallet
@@ -69,7 +71,7 @@ def refund_order(
                 code=PaymentErrorCode.PARTIAL_REFUND_UNSUPPORTED,
                 status=422,
             )
-        order_refund(order=order, actor=actor, reason=reason)
+        order_refund_to_wallet(order=order, actor=actor, reason=reason)
         return None
     payment = order.payments.filter(status__in=Payment.CAPTURED, late_capture=False).first()
     if payment is None:
@@ -78,7 +80,7 @@ def refund_order(
             code=PaymentErrorCode.NOT_PAYABLE,
             status=409,
         )
-    refund = payment_refund(
+    refund = payment_refund_to_card(
         payment=payment, amount=amount, actor=actor, reason=reason, request_key=request_key
     )
     if refund.status == R.FAILED:
@@ -99,7 +101,7 @@ def refund_order(
     return refund
 
 
-def payment_refund(
+def payment_refund_to_card(
     *,
     payment: Payment,
     amount: int | None,
@@ -117,8 +119,10 @@ def payment_refund(
     refund = _refund_hold(
         payment=payment, amount=amount, actor=actor, reason=reason, request_key=request_key
     )
-    if refund_send(refund_id=refund.pk) == Outcome.TRANSIENT_ERROR:
-        enqueue_on_commit(SEND_REFUND, str(refund.pk), countdown=settings.PAYMENT_RETRY_BASE_DELAY)
+    if refund_send_to_gateway(refund_id=refund.pk) == Outcome.TRANSIENT_ERROR:
+        enqueue_on_commit(
+            SEND_REFUND_TO_GATEWAY, str(refund.pk), countdown=settings.PAYMENT_RETRY_BASE_DELAY
+        )
     refund.refresh_from_db()
     return refund
 
@@ -255,7 +259,7 @@ def _refund_hold(
     return refund
 
 
-def refund_send(*, refund_id) -> Outcome:
+def refund_send_to_gateway(*, refund_id) -> Outcome:
     """Phases 2 and 3 for a refund: ask the gateway, then record its answer.
 
     Safe to run any number of times, also at once (the API, the retry task and
@@ -305,7 +309,7 @@ def _refund_record(*, refund_id, reference: str) -> None:
         created_by=refund.created_by,
     )
     if payment.order is not None and not payment.late_capture:
-        order_record_refund(
+        order_record_card_refund(
             order=payment.order, amount=refund.amount, actor=refund.created_by, reason=refund.reason
         )
     payment = payment_qs_for_update().get(pk=payment.pk)
@@ -350,7 +354,7 @@ def refund_reconcile_stuck(*, now=None) -> int:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.PAYMENT_STUCK_AFTER_SECONDS)
     stuck = PaymentRefund.objects.filter(status=R.PENDING, updated_at__lt=cutoff)
-    count = requeue_stale(stuck, SEND_REFUND, now=now)
+    count = requeue_stale(stuck, SEND_REFUND_TO_GATEWAY, now=now)
     RECONCILED.labels("refund").inc(count)
     if count:
         logger.warning("refunds_reconciled count=%s", count)

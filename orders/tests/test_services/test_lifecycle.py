@@ -13,7 +13,7 @@ from orders.services import (
     order_cancel,
     order_fulfill,
     order_mark_paid,
-    order_refund,
+    order_refund_to_wallet,
     order_release_expired,
     order_transition,
 )
@@ -229,7 +229,7 @@ def test_refund_pays_the_buyer_back_and_returns_stock(buyer, product):
     order = place_order(buyer, [(product, 2)])
     order_fulfill(order=order, actor=product.merchant)
 
-    order = order_refund(order=order, actor=product.merchant, reason="code did not work")
+    order = order_refund_to_wallet(order=order, actor=product.merchant, reason="code did not work")
 
     assert order.status == S.REFUNDED
     assert order.refunded_amount == order.total == 2000
@@ -241,10 +241,10 @@ def test_refund_pays_the_buyer_back_and_returns_stock(buyer, product):
 
 def test_refund_twice_is_refused_and_pays_nothing_more(buyer, product):
     order = place_order(buyer, [(product, 2)])
-    order_refund(order=order, actor=product.merchant)
+    order_refund_to_wallet(order=order, actor=product.merchant)
 
     with pytest.raises(ApplicationError) as refused:
-        order_refund(order=order, actor=product.merchant)
+        order_refund_to_wallet(order=order, actor=product.merchant)
 
     assert refused.value.code == "invalid_transition"
     assert _balance(buyer) == 100_000
@@ -257,7 +257,7 @@ def test_refund_fails_whole_when_the_merchant_already_withdrew(buyer, product):
     wallet_withdraw(user=product.merchant, amount=1500, currency="USD")
 
     with pytest.raises(ApplicationError) as refused:
-        order_refund(order=order, actor=product.merchant)
+        order_refund_to_wallet(order=order, actor=product.merchant)
 
     assert refused.value.code == "insufficient_funds"
     order.refresh_from_db()
@@ -270,7 +270,7 @@ def test_refund_of_a_multi_merchant_order_takes_back_from_each(buyer):
     second = ProductFactory(merchant=MerchantFactory(), price=300)
     order = place_order(buyer, [(first, 1), (second, 2)])
 
-    order_refund(order=order, actor=UserFactory(role="ADMIN"))
+    order_refund_to_wallet(order=order, actor=UserFactory(role="ADMIN"))
 
     assert _balance(first.merchant) == _balance(second.merchant) == 0
     assert _balance(buyer) == 100_000

@@ -10,7 +10,7 @@ from conftest import client_for
 from payments import gateways
 from payments.gateways import RefundResult, TransientGatewayError
 from payments.models import Outcome, Payment, PaymentRefund
-from payments.tasks import refund_send_task
+from payments.tasks import refund_send_to_gateway_task
 from payments.tests.factories import card_order, pay_order
 from wallets.models import Wallet
 from wallets.services import wallet_withdraw
@@ -114,7 +114,7 @@ def test_a_gateway_timeout_holds_the_money_and_the_same_key_resumes_the_refund(
     assert (again.status_code, again.json()["refund_id"]) == (503, str(refund.pk))
     assert PaymentRefund.objects.count() == 1
 
-    refund_send_task.delay(str(refund.pk))  # the retry task's run: the gateway answers
+    refund_send_to_gateway_task.delay(str(refund.pk))  # the retry task's run: the gateway answers
 
     refund.refresh_from_db()
     order.refresh_from_db()
