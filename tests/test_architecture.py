@@ -1,13 +1,31 @@
 """The shape rules the code promises, checked on its source (tests and
-migrations aside): no import circle, error codes from enums, and one writer for
-every status."""
+migrations aside): apps import only from the floors below them, no import
+circle, no module past 400 lines, pages only in the face apps, error codes from
+enums, one writer for every status, and settings that do nothing when imported."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["accounts", "catalog", "config", "core", "orders", "payments", "wallets"]
+# Lowest first (README "How the code is laid out"). An app imports only from
+# floors below its own; apps on one floor do not import each other.
+FLOORS = [
+    ["core"],
+    ["accounts"],
+    ["wallets", "catalog"],
+    ["orders"],
+    ["payments"],
+    ["storefront", "dashboard"],
+    ["demo"],
+    ["config"],
+]
+FLOOR = {app: level for level, apps in enumerate(FLOORS) for app in apps}
+PACKAGES = sorted(FLOOR)
+DOMAIN = ["accounts", "wallets", "catalog", "orders", "payments"]
 STATE_MACHINES = ["orders", "payments"]
+MAX_MODULE_LINES = 400
 
 
 def _modules(packages=PACKAGES) -> dict[str, ast.Module]:
@@ -62,6 +80,96 @@ def test_project_modules_import_each_other_without_a_circle():
     }
 
     assert _cycles(graph) == []
+
+
+def _app_imports(packages=PACKAGES):
+    """(module, line, imported app) for every import of another project app."""
+    for name, tree in _modules(packages).items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [node.module]
+            else:
+                continue
+            for target in targets:
+                app = target.split(".")[0]
+                if app in FLOOR and app != name.split(".")[0]:
+                    yield name, node.lineno, app
+
+
+def test_apps_import_only_from_the_floors_below_them():
+    upward = [
+        f"{module}:{line} imports {app}"
+        for module, line, app in _app_imports()
+        if FLOOR[app] >= FLOOR[module.split(".")[0]]
+    ]
+
+    assert upward == []
+
+
+def test_no_module_of_app_code_is_longer_than_the_threshold():
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if not {"tests", "migrations"} & set(path.relative_to(ROOT).parts)
+        and (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+
+    assert long == {}
+
+
+def _page_templates(tree: ast.Module) -> list[str]:
+    """Template names a module names: pages, not the admin's screens or emails."""
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.endswith(".html")
+        and not node.value.startswith(("admin/", "emails/"))
+    ]
+
+
+def test_no_domain_app_renders_a_page():
+    """Pages belong to storefront/ and dashboard/; a domain app renders none."""
+    pages = {
+        name: names
+        for name, tree in _modules(DOMAIN).items()
+        if (names := _page_templates(tree))
+        or any(
+            isinstance(node, ast.ImportFrom)
+            and node.module == "django.shortcuts"
+            and any(alias.name == "render" for alias in node.names)
+            for node in ast.walk(tree)
+        )
+    }
+
+    assert pages == {}
+
+
+def test_importing_the_settings_makes_no_folder_writes_no_environment_and_starts_nothing():
+    probe = """
+import os, pathlib, sys
+made = []
+pathlib.Path.mkdir = lambda self, *a, **k: made.append(str(self))
+before = dict(os.environ)
+import config.settings.base
+import sentry_sdk
+changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))
+print(made, changed, sentry_sdk.get_client().is_active(), "prometheus_client" in sys.modules)
+"""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "SENTRY_DSN": "https://public@sentry.invalid/1",
+    }
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed probe
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+    assert result.stdout.strip() == "[] [] False False", result.stderr
 
 
 def test_no_project_import_hides_inside_a_function():

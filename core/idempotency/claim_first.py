@@ -10,34 +10,21 @@ from rest_framework.response import Response
 from core.exceptions import is_concurrency_conflict
 from core.idempotency.keys import (
     call_handler,
-    claim,
+    claim_and_run,
     fingerprint,
     record,
     release,
-    retry_on_conflict,
 )
 
 
 def run_claiming_first(view, handler, request, key: str, args, kwargs) -> Response:
-    claimed = claim(
-        user=request.user,
-        key=key,
-        request=request,
-        fingerprint=fingerprint(request.method, request.path, request.data),
-    )
-    if isinstance(claimed, Response):
-        return claimed
-    # Names this operation: the same for every retry with this key (the row
-    # outlives a 5xx, see release), different once the key has expired and is
-    # used afresh.
-    request.idempotency_key = f"idem-{claimed.pk}"
-
-    def give_up(exc):
-        release(claimed)
-        return view.handle_exception(exc)
-
-    return retry_on_conflict(
-        lambda: _run_then_record(view, handler, claimed, request, args, kwargs), give_up=give_up
+    request_hash = fingerprint(request.method, request.path, request.data)
+    return claim_and_run(
+        view,
+        request,
+        key,
+        request_hash,
+        lambda claimed: _run_then_record(view, handler, claimed, request, args, kwargs),
     )
 
 

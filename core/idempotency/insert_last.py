@@ -20,7 +20,7 @@ from core.exceptions import is_concurrency_conflict
 from core.idempotency.keys import (
     Abandon,
     call_handler,
-    claim,
+    claim_and_run,
     fingerprint,
     in_use_error,
     new_key,
@@ -106,17 +106,12 @@ def _record_refusal(request, key, request_hash, response: Response) -> bool:
 
 
 def _run_for_existing_key(view, handler, request, key, request_hash, args, kwargs) -> Response:
-    claimed = claim(user=request.user, key=key, request=request, fingerprint=request_hash)
-    if isinstance(claimed, Response):
-        return claimed
-    request.idempotency_key = f"idem-{claimed.pk}"
-
-    def give_up(exc):
-        release(claimed)
-        return view.handle_exception(exc)
-
-    return retry_on_conflict(
-        lambda: _run_and_record(view, handler, claimed, request, args, kwargs), give_up=give_up
+    return claim_and_run(
+        view,
+        request,
+        key,
+        request_hash,
+        lambda claimed: _run_and_record(view, handler, claimed, request, args, kwargs),
     )
 
 

@@ -207,3 +207,20 @@ def call_handler(view, handler, request, args, kwargs) -> Response:
         if is_concurrency_conflict(exc):
             raise
         return view.handle_exception(exc)
+
+
+def claim_and_run(view, request, key: str, request_hash: str, run) -> Response:
+    """Claim the key (or answer from its row), name the operation after the row
+    (request.idempotency_key: the same for every retry with this key, a new one
+    once the key expired and is used afresh) and run(claimed), again after a
+    deadlock; when the conflicts outlast the retries, the key is freed."""
+    claimed = claim(user=request.user, key=key, request=request, fingerprint=request_hash)
+    if isinstance(claimed, Response):
+        return claimed
+    request.idempotency_key = f"idem-{claimed.pk}"
+
+    def give_up(exc):
+        release(claimed)
+        return view.handle_exception(exc)
+
+    return retry_on_conflict(lambda: run(claimed), give_up=give_up)
