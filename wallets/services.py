@@ -3,6 +3,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.bulk import insert_together
 from core.exceptions import ApplicationError
 from core.money import format_money
 from wallets.errors import WalletErrorCode
@@ -115,8 +116,8 @@ def _check_transfer(source: Wallet, target: Wallet, amount: int) -> None:
 
 def transfers_locked(*, moves: list[dict], created_by: User | None = None) -> list[Transfer]:
     """Several transfers between wallets this transaction holds locked (see
-    transfer_locked), written together: one INSERT for the transfers, one for
-    their ledger entries and one UPDATE per wallet, whatever their number.
+    transfer_locked), written together: one INSERT for the transfers and their
+    ledger entries, and one UPDATE per wallet, whatever their number.
 
     moves: [{"source", "target", "amount", "kind", "reference"?, "description"?}],
     applied in order.
@@ -157,8 +158,7 @@ def transfers_locked(*, moves: list[dict], created_by: User | None = None) -> li
             touched[wallet.pk] = wallet
     for wallet in touched.values():
         Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance, updated_at=now)
-    Transfer.objects.bulk_create(records)
-    LedgerEntry.objects.bulk_create(entries)
+    insert_together((Transfer, records), (LedgerEntry, entries))
     return records
 
 

@@ -12,6 +12,7 @@ from accounts.models import User
 from catalog.locks import stock_lock
 from catalog.models import Product, ProductCode
 from catalog.services import StockMove, codes_take
+from core.bulk import insert_together
 from core.exceptions import ApplicationError
 from core.transactions import atomic_unless_whole
 from orders.errors import OrderErrorCode
@@ -127,9 +128,9 @@ def _insert_order(order: Order, lines: list[OrderItem], path: list[str]) -> None
     events = order_initial_status(order, path, order.buyer)
     if path[-1] == S.FULFILLED:
         events[-1].reason = "delivered"
-    order.save(force_insert=True)
-    OrderItem.objects.bulk_create(lines)
-    OrderEvent.objects.bulk_create(events)
+    # One statement for the three: the lines come last, as the deliveries need
+    # their keys.
+    insert_together((Order, [order]), (OrderEvent, events), (OrderItem, lines))
     # The lines in hand are the order's lines: order.items.all() needs no query
     # (what prefetch_related leaves behind: a queryset whose results are known).
     items = OrderItem.objects.filter(order=order)
