@@ -11,6 +11,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic needs some keys to import the settings; the real ones come at run time.
 RUN DJANGO_SECRET_KEY=build-only KASSA_ENCRYPTION_KEY=YnVpbGQtb25seS1ub3QtYS1yZWFsLWtleS0wMDAwMDA= \
+    SITE_URL=http://build.invalid DEFAULT_FROM_EMAIL=build@build.invalid \
     python manage.py collectstatic --noinput \
     && mkdir -p var && chown -R kassa:kassa /app
 USER kassa

@@ -4,13 +4,14 @@ use. Each comes from the environment, with the defaults measured on 2 cores
 
 import gc
 import os
+import re
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
 
 # The folder settings would choose (config/settings/base.py): the master never
 # imports Django, yet child_exit must find the same files.
-os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", str(Path(__file__).resolve().parent / "var" / "prometheus")
-)
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(ROOT / "var" / "prometheus"))
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -23,6 +24,14 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# gunicornc's socket, one per instance (by its address): gunicorn's default,
+# $HOME/.gunicorn/gunicorn.ctl, is shared by every instance of a host, and the
+# first to exit removes it from under the others. Empty: no control socket.
+control_socket = os.environ.get(
+    "GUNICORN_CONTROL_SOCKET",
+    str(ROOT / "var" / f"gunicorn-{re.sub(r'[^A-Za-z0-9]+', '-', bind).strip('-')}.ctl"),
+)
+control_socket_disable = not control_socket
 
 
 def child_exit(server, worker):

@@ -1,4 +1,14 @@
 from axes.backends import AxesBackend
+from django.conf import settings
+
+from accounts.models import User
+
+
+def login_identity(request, credentials: dict | None) -> str:
+    """The account a login attempt is for, as the login matches it: django-axes
+    counts failures per this, so VICTIM@EXAMPLE.COM gets no fresh guesses."""
+    submitted = credentials if credentials else getattr(request, "data", request.POST)
+    return User.objects.normalize_email(submitted.get(settings.AXES_USERNAME_FORM_FIELD))
 
 
 class LoginGuardBackend(AxesBackend):

@@ -15,7 +15,8 @@ class UserManager(BaseUserManager):
         return (email or "").strip().lower()
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        # The same identity django-axes locks (accounts.backends.login_identity).
+        return self.get(email=self.normalize_email(username))
 
     def create_user(self, email, password=None, **fields):
         user = self.model(email=self.normalize_email(email), **fields)

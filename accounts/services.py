@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.exceptions import TokenError
@@ -9,9 +11,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import merchants
+from accounts.errors import AccountErrorCode
 from accounts.locks import user_qs_for_update
 from accounts.models import User
 from accounts.tokens import VersionedRefreshToken, token_is_current
+from core.exceptions import ApplicationError
 
 EMAIL_TAKEN = "A user with this email already exists."
 
@@ -102,17 +106,44 @@ def user_rotate_refresh_token(*, raw_token: str) -> dict[str, str]:
         return user_issue_tokens(user=user)
 
 
+def _password_guesses_key(user: User) -> str:
+    return f"password-guesses:{user.pk}"
+
+
+def _refuse_past_the_guess_limit(user: User) -> None:
+    """Wrong current passwords count per account, as wrong passwords lock the
+    login (LOGIN_FAILURE_LIMIT per LOGIN_COOLOFF_MINUTES): whoever holds a
+    session cannot guess the password to take the account over."""
+    if (cache.get(_password_guesses_key(user)) or 0) >= settings.AXES_FAILURE_LIMIT:
+        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+        raise ApplicationError(
+            f"Too many wrong passwords: try again in {minutes} minutes.",
+            code=AccountErrorCode.TOO_MANY_ATTEMPTS,
+            status=429,
+        )
+
+
+def _count_wrong_guess(user: User) -> None:
+    key, timeout = _password_guesses_key(user), settings.AXES_COOLOFF_TIME.total_seconds()
+    if not cache.add(key, 1, timeout=timeout):
+        cache.incr(key)
+
+
 @transaction.atomic
 def user_change_password(*, user: User, old_password: str, new_password: str) -> dict[str, str]:
     """Set a new password and end every session of the account: each outstanding
     refresh token is blacklisted and each access token stops working (the token
     version moves on). Returns a fresh token pair for the caller.
 
-    Raises ValidationError keyed by field for a wrong old or a weak new password.
+    Raises ValidationError keyed by field for a wrong old or a weak new password,
+    and too_many_attempts (429) once the account has guessed too often.
     """
     user = user_qs_for_update().get(pk=user.pk)
+    _refuse_past_the_guess_limit(user)
     if not user.check_password(old_password):
+        _count_wrong_guess(user)
         raise ValidationError({"old_password": ["The current password is not correct."]})
+    cache.delete(_password_guesses_key(user))
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:

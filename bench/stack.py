@@ -87,6 +87,8 @@ def server_env(database_url: str, **extra) -> dict:
         "DJANGO_SECRET_KEY": "scratch-only-secret-key-" + uuid.uuid4().hex,
         "KASSA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": "http://127.0.0.1",
+        "DEFAULT_FROM_EMAIL": "bench@kassa.invalid",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DB_CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",

@@ -127,9 +127,6 @@ class ProductAdmin(MerchantScopedAdmin):
             created = product_create(merchant=merchant, stock=0, **data)
             obj.pk, obj._state.adding = created.pk, False
 
-    def save_related(self, request, form, formsets, change):
-        form.save_m2m()
-
     @admin.action(description="Adjust stock of selected products…")
     def adjust_stock(self, request, queryset):
         """Stock changes only as recorded movements, through the same service as the API."""

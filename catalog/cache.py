@@ -49,16 +49,19 @@ def hit(kind: str, params: dict):
     return _read(cache_key(kind, params))[1]
 
 
+def store(kind: str, params: dict, value, *, version: str | None = None) -> None:
+    """Keep `value` under the current catalog version (none while Redis is down)."""
+    version = version or _current_version()
+    if version is not None:
+        cache.set(cache_key(kind, params), (version, value), timeout=settings.PRODUCT_CACHE_TTL)
+
+
 def cached(kind: str, params: dict, build):
-    key = cache_key(kind, params)
-    version, value = _read(key)
+    version, value = _read(cache_key(kind, params))
     if value is not None:
         return value
-    if version is None:
-        version = _current_version()  # None while Redis is down: the database answers
     value = build()
-    if version is not None:
-        cache.set(key, (version, value), timeout=settings.PRODUCT_CACHE_TTL)
+    store(kind, params, value, version=version)
     return value
 
 

@@ -5,7 +5,8 @@ from django_structlog.celery.steps import DjangoStructLogInitStep
 
 from config.startup import start_process
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Production unless told otherwise, as for config.wsgi (`make run` says local).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("kassa")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -2,9 +2,12 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpResponse
 
+from core.clients import client_ip
 from core.models import IdempotencyKey
 from core.money import format_money
 
@@ -62,6 +65,27 @@ class MerchantScopedAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(**{self.merchant_lookup: request.user}).distinct()
 
+    def get_list_filter(self, request):
+        """A filter on a related model offers only what the scoped rows refer to:
+        Django's plain one lists every row of that model (every merchant's
+        email, say) to whoever sees the list."""
+        filters = super().get_list_filter(request)
+        if is_platform_admin(request.user):
+            return filters
+        return [
+            (item, admin.RelatedOnlyFieldListFilter) if self._is_relation(item) else item
+            for item in filters
+        ]
+
+    def _is_relation(self, item) -> bool:
+        if not isinstance(item, str):
+            return False
+        try:
+            field = get_fields_from_path(self.model, item)[-1]
+        except FieldDoesNotExist:
+            return False
+        return field.is_relation
+
     def has_module_permission(self, request):
         return self._is_staff_merchant(request) or super().has_module_permission(request)
 
@@ -76,13 +100,14 @@ def _parse_rate(rate: str) -> tuple[int, int]:
 
 
 def throttled_admin_login(request, extra_context=None):
-    """The admin's login view, with failed attempts limited per client IP.
+    """The admin's login view, with failed attempts limited per client address
+    (behind NUM_PROXIES trusted proxies, the client's, not the proxy's).
 
     Only failures count, so staff who type their password right are never
     locked out by someone else's guessing from another address.
     """
     allowed, period = _parse_rate(settings.ADMIN_LOGIN_RATE)
-    key = f"admin-login-failures:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"admin-login-failures:{client_ip(request)}"
     if request.method == "POST" and (cache.get(key) or 0) >= allowed:
         response = HttpResponse(
             "Too many failed logins from this address. Try again later.", status=429

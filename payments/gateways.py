@@ -6,6 +6,8 @@ for anything worth retrying (timeouts, connection errors, 5xx, rate limits).
 """
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -183,9 +185,26 @@ def browser_payments_enabled() -> bool:
     return settings.PAYMENT_GATEWAY == "stripe" and bool(settings.STRIPE_PUBLISHABLE_KEY)
 
 
-def get_gateway():
+# The gateway new payments go through when not the configured one (seed_demo's
+# card orders use the simulated gateway whatever PAYMENT_GATEWAY says).
+_new_payments_gateway: ContextVar[str | None] = ContextVar("new_payments_gateway", default=None)
+
+
+@contextmanager
+def new_payments_through(name: str):
+    """Payments created inside go through the gateway `name`; each payment keeps
+    the gateway it was made with for its charge and its refunds."""
+    token = _new_payments_gateway.set(name)
+    try:
+        yield
+    finally:
+        _new_payments_gateway.reset(token)
+
+
+def get_gateway(name: str | None = None):
+    """The gateway called `name` (a payment's own), else the one new payments use."""
     return _build(
-        settings.PAYMENT_GATEWAY,
+        name or _new_payments_gateway.get() or settings.PAYMENT_GATEWAY,
         settings.STRIPE_SECRET_KEY,
         settings.STRIPE_API_BASE,
         settings.PAYMENT_GATEWAY_TIMEOUT_SECONDS,

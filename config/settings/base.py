@@ -189,6 +189,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the storefront's and the admin's login forms
+AXES_USERNAME_CALLABLE = "accounts.backends.login_identity"
 AXES_CLIENT_IP_CALLABLE = "core.clients.client_ip"
 AXES_WHITELIST_CALLABLE = "core.clients.is_api_request"
 AXES_LOCKOUT_TEMPLATE = "storefront/locked_out.html"

@@ -16,3 +16,6 @@ if not KASSA_ENCRYPTION_KEYS:  # noqa: F405
         _key_file.write_bytes(Fernet.generate_key())
     KASSA_ENCRYPTION_KEYS = [_key_file.read_text().strip()]
 KASSA_FINGERPRINT_KEY = env("KASSA_FINGERPRINT_KEY", default="") or SECRET_KEY
+# `make run` serves 127.0.0.1:8000: links in emails must name the same host, or
+# the buyer who follows one arrives without the session cookie.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

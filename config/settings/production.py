@@ -7,6 +7,8 @@ from core.log_config import logging_config
 from .base import *  # noqa: F403
 from .base import SECRET_KEY, env
 
+# What production refuses to start without: each has a development default in
+# base.py that would be wrong, or unsafe, on a real host.
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY: production never uses a default key.")
 if not KASSA_ENCRYPTION_KEYS:  # noqa: F405
@@ -14,6 +16,14 @@ if not KASSA_ENCRYPTION_KEYS:  # noqa: F405
         "Set KASSA_ENCRYPTION_KEY: codes are stored encrypted, and production never "
         "generates a key (python -c 'from cryptography.fernet import Fernet; "
         "print(Fernet.generate_key().decode())')."
+    )
+if not env("SITE_URL", default=""):
+    raise ImproperlyConfigured(
+        "Set SITE_URL (https://shop.example.com): the links in Kassa's emails start with it."
+    )
+if not env("DEFAULT_FROM_EMAIL", default=""):
+    raise ImproperlyConfigured(
+        "Set DEFAULT_FROM_EMAIL (Shop <orders@shop.example.com>): Kassa's emails come from it."
     )
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)

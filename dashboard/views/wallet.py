@@ -1,14 +1,13 @@
 """The merchant wallet: balance, "Withdraw", history, and CSV exports of sales
 and of the ledger for a period."""
 
-import csv
 from datetime import UTC, datetime, time, timedelta
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.decorators import merchant_required
+from core.csv_export import csv_response
 from core.money import default_currency, to_major_units
 from core.pages import page_of
 from dashboard.forms import DateRangeForm
@@ -30,15 +29,6 @@ def wallet(request):
         "range_form": DateRangeForm(),
     }
     return render(request, "dashboard/wallet.html", context)
-
-
-def _csv_response(filename: str, header: list[str], rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
 
 
 def _period(request):
@@ -79,7 +69,7 @@ def export_sales(request):
         "subtotal",
         "currency",
     ]
-    return _csv_response(f"kassa-sales-{period[0]}-{period[1]}.csv", header, rows)
+    return csv_response(f"kassa-sales-{period[0]}-{period[1]}.csv", header, rows)
 
 
 @merchant_required
@@ -110,7 +100,7 @@ def export_ledger(request):
         for entry in entries
     )
     header = ["at", "kind", "reference", "description", "amount", "balance_after", "currency"]
-    return _csv_response(f"kassa-ledger-{period[0]}-{period[1]}.csv", header, rows)
+    return csv_response(f"kassa-ledger-{period[0]}-{period[1]}.csv", header, rows)
 
 
 def _day_start(day):

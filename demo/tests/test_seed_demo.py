@@ -41,3 +41,26 @@ def test_seed_demo_is_idempotent_and_creates_working_logins(api_client):
         response = api_client.post("/api/v1/auth/login", {"email": email, "password": password})
         assert response.status_code == 200, email
     assert ledger_violations() == []
+
+
+def test_seed_demo_completes_with_the_stripe_gateway_configured(settings):
+    """Stripe refuses the simulated test cards: the demo's card payments go
+    through the simulated gateway, and keep it for their refunds."""
+    from payments import gateways
+    from payments.models import Payment
+
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_SECRET_KEY = "sk_test_nobody"
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens: any call would fail
+    gateways._build.cache_clear()
+    try:
+        call_command("seed_demo")
+    finally:
+        gateways._build.cache_clear()
+
+    statuses = set(Order.objects.values_list("status", flat=True))
+    assert statuses == {"PAYMENT_PENDING", "PAID", "FULFILLED", "CANCELLED", "REFUNDED"}
+    assert set(Payment.objects.exclude(method="WALLET").values_list("gateway", flat=True)) == {
+        "simulated"
+    }
+    assert ledger_violations() == []

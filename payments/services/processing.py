@@ -103,10 +103,11 @@ def _attempt(payment: Payment, attempt: PaymentAttempt) -> Outcome:
     if payment.method == Payment.Method.WALLET:
         return _pay_from_wallet(payment, attempt)
 
-    logger.info("gateway_charge gateway=%s", get_gateway().name)
+    gateway = get_gateway(payment.gateway)
+    logger.info("gateway_charge gateway=%s", gateway.name)
     try:
         with GATEWAY_SECONDS.labels("charge").time():
-            result = get_gateway().charge(payment=payment, attempt=number)
+            result = gateway.charge(payment=payment, attempt=number)
     except TransientGatewayError as exc:
         _finish_attempt(attempt.pk, Outcome.TRANSIENT_ERROR, error=str(exc))
         _log(payment_id, number, Outcome.TRANSIENT_ERROR, error=repr(str(exc)))

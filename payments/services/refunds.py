@@ -271,7 +271,9 @@ def refund_send_to_gateway(*, refund_id) -> Outcome:
         return Outcome.SKIPPED
     try:
         with GATEWAY_SECONDS.labels("refund").time():
-            result = get_gateway().refund(payment=refund.payment, refund=refund)
+            result = get_gateway(refund.payment.gateway).refund(
+                payment=refund.payment, refund=refund
+            )
     except TransientGatewayError as exc:
         logger.warning("refund_transient refund_id=%s error=%r", refund.pk, str(exc))
         PaymentRefund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())

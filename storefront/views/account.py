@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.services import user_change_password, user_register
+from core.exceptions import ApplicationError
 from storefront.forms import LoginForm, PasswordChangeForm, RegisterForm
 
 SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -65,6 +66,9 @@ def password_change(request):
             user_change_password(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _add_errors(form, exc)
+        except ApplicationError as refused:
+            form.add_error(None, refused.message)
+            return render(request, "storefront/password.html", {"form": form}, status=429)
         else:
             request.user.refresh_from_db()
             update_session_auth_hash(request, request.user)  # this session stays, others end

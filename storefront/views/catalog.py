@@ -1,6 +1,7 @@
 """The catalog and a product's page, over the catalog selectors (and the API's
 cache discipline)."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -39,18 +40,32 @@ def _catalog_page(filters: dict, page_number: str) -> dict:
 
 
 def _sees_the_shared_page(request) -> bool:
-    """An anonymous visitor without a session sees exactly what every other such
-    visitor sees (no cart, no messages, no form token), so the whole page can be
-    served from the cache."""
-    return not request.user.is_authenticated and not request.session.session_key
+    """An anonymous visitor without a session and without a message waiting
+    (one left from before logging out rides in a cookie) sees exactly what every
+    other such visitor sees, so the whole page can come from the cache."""
+    return (
+        not request.user.is_authenticated
+        and not request.session.session_key
+        and not len(messages.get_messages(request))
+    )
+
+
+def _is_shareable(request, response) -> bool:
+    """Nothing of this visitor went into the page: no cookie set, no form token."""
+    return not response.cookies and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
 
 
 def product_list(request):
     if not _sees_the_shared_page(request):
         return _render_product_list(request)
     params = {"query": sorted(request.GET.lists()), "host": request.get_host()}
-    page = cache.cached("storefront.html", params, lambda: _render_product_list(request).content)
-    return HttpResponse(page)
+    page = cache.hit("storefront.html", params)
+    if page is not None:
+        return HttpResponse(page)
+    response = _render_product_list(request)
+    if _is_shareable(request, response):
+        cache.store("storefront.html", params, response.content)
+    return response
 
 
 def _render_product_list(request):

@@ -106,6 +106,8 @@ def test_production_settings_turn_on_hsts_and_https():
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "a-long-random-production-secret-for-this-test-only-123456",
         "KASSA_ENCRYPTION_KEY": "pWPJ8ff4-9e-dsLMLDZkjwHf2FVtLZnxYk8hX8pvz4E=",
+        "SITE_URL": "https://kassa.example.com",
+        "DEFAULT_FROM_EMAIL": "orders@kassa.example.com",
     }
     result = subprocess.run(  # noqa: S603 - fixed argv
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60

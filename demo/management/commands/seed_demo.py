@@ -1,5 +1,6 @@
 """Demo data for `make run`. Safe to run any number of times."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
@@ -7,6 +8,7 @@ from accounts.services import user_grant_merchant_admin
 from demo.catalog import seed_products
 from demo.orders import seed_orders
 from demo.payments import seed_checkouts
+from payments.gateways import SimulatedGateway, new_payments_through
 from wallets.models import Wallet
 from wallets.services import wallet_deposit
 
@@ -47,6 +49,15 @@ class Command(BaseCommand):
         if not Wallet.objects.filter(owner=customer, entries__isnull=False).exists():
             wallet_deposit(user=customer, amount=50_000, currency="USD", description="Demo funds")
             self.stdout.write("funded customer@example.com with 500.00 USD")
-        seed_orders(customer=customer, merchant=merchant, stdout=self.stdout)
-        seed_checkouts(merchant=merchant, customer=customer, stdout=self.stdout)
+        # The demo's card payments go through the simulated gateway whatever
+        # PAYMENT_GATEWAY says: its test cards decide their outcome, and each
+        # payment keeps that gateway for its refunds.
+        if settings.PAYMENT_GATEWAY != SimulatedGateway.name:
+            self.stdout.write(
+                f"demo card payments use the simulated gateway (PAYMENT_GATEWAY="
+                f"{settings.PAYMENT_GATEWAY} serves new payments)"
+            )
+        with new_payments_through(SimulatedGateway.name):
+            seed_orders(customer=customer, merchant=merchant, stdout=self.stdout)
+            seed_checkouts(merchant=merchant, customer=customer, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
