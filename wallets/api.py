@@ -7,7 +7,7 @@ from core.idempotency import idempotent
 from core.money import AmountField, CurrencyField, default_currency
 from core.pagination import newest_first_paginated, paginate_newest_first
 from wallets.models import Transfer
-from wallets.selectors import wallet_transaction_list
+from wallets.selectors import wallet_balances, wallet_transaction_list
 from wallets.serializers import WalletOutputSerializer, WalletTransactionOutputSerializer
 from wallets.services import wallet_get_or_create, wallet_withdraw
 
@@ -17,7 +17,9 @@ def _currency_or_default(data: dict) -> str:
 
 
 class WalletDetailApi(APIView):
-    """Your wallet's balance in one currency (minor units)."""
+    """Your wallet in one currency (minor units): available (the balance), and for
+    merchants what is pending settlement, any debt, and when the next proceeds
+    settle."""
 
     class FilterSerializer(serializers.Serializer):
         currency = CurrencyField(required=False)
@@ -26,10 +28,10 @@ class WalletDetailApi(APIView):
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        wallet = wallet_get_or_create(
-            user=request.user, currency=_currency_or_default(filters.validated_data)
-        )
-        return Response(WalletOutputSerializer(wallet).data)
+        currency = _currency_or_default(filters.validated_data)
+        wallet = wallet_get_or_create(user=request.user, currency=currency)
+        balances = wallet_balances(user=request.user, currency=currency)
+        return Response(WalletOutputSerializer(wallet, context={"balances": balances}).data)
 
 
 class WalletWithdrawApi(APIView):

@@ -2,9 +2,9 @@
 transfers in opposite directions between the same wallets cannot deadlock.
 
 Global lock order for anything that moves money and stock (followed by every
-service): wallets → stock → orders → checkouts → payments."""
+service): wallets → proceeds → stock → orders → checkouts → payments."""
 
-from wallets.models import Wallet
+from wallets.models import Proceeds, Wallet
 
 
 def wallet_qs_for_update():
@@ -20,3 +20,7 @@ def wallets_lock(wallets) -> dict:
     the lock, the ones passed in may be stale.
     """
     return {w.pk: w for w in wallet_qs_for_update().filter(pk__in={w.pk for w in wallets})}
+
+
+def proceeds_qs_for_update(*, skip_locked: bool = False):
+    return Proceeds.objects.order_by("pk").select_for_update(skip_locked=skip_locked)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value, Window
 from django.db.models.functions import Coalesce, Lag
 
-from wallets.models import LedgerEntry, Transfer, Wallet
+from wallets.models import LedgerEntry, Proceeds, Transfer, Wallet
 
 
 def _unbalanced_transfers() -> list[str]:
@@ -70,6 +70,56 @@ def _entries_chain() -> list[str]:
     ]
 
 
+def _clearing_holds_exactly_the_pending_proceeds() -> list[str]:
+    pending = dict(
+        Proceeds.objects.filter(settled_at__isnull=True)
+        .values("clearing")
+        .annotate(total=Sum("amount"))
+        .values_list("clearing", "total")
+    )
+    shards = Wallet.objects.filter(
+        kind=Wallet.Kind.SYSTEM, system_name=Wallet.System.MERCHANT_CLEARING
+    ).values_list("pk", "balance")
+    return [
+        f"clearing wallet {pk}: holds {balance} but its pending proceeds sum to "
+        f"{pending.get(pk, 0)}"
+        for pk, balance in shards
+        if balance != pending.get(pk, 0)
+    ]
+
+
+def _each_settlement_paid_its_proceeds_once() -> list[str]:
+    """What the settled proceeds of each settlement add up to is what left the
+    clearing wallets under that settlement's reference: no sale posted twice."""
+    settled = dict(
+        Proceeds.objects.filter(settled_at__isnull=False)
+        .values("settlement")
+        .annotate(total=Sum("amount"))
+        .values_list("settlement", "total")
+    )
+    paid = dict(
+        LedgerEntry.objects.filter(
+            wallet__system_name=Wallet.System.MERCHANT_CLEARING,
+            amount__lt=0,
+            transfer__kind__in=[Transfer.Kind.SETTLEMENT, Transfer.Kind.DEBT_REPAYMENT],
+        )
+        .values("transfer__reference")
+        .annotate(total=Sum("amount"))
+        .values_list("transfer__reference", "total")
+    )
+    return [
+        f"{reference}: proceeds of {settled.get(reference, 0)} settled, "
+        f"{-paid.get(reference, 0)} paid out of clearing"
+        for reference in sorted(set(settled) | set(paid))
+        if settled.get(reference, 0) != -paid.get(reference, 0)
+    ]
+
+
+def _no_debt_wallet_is_positive() -> list[str]:
+    rows = Wallet.objects.filter(kind=Wallet.Kind.DEBT, balance__gt=0)
+    return [f"wallet {w.pk}: debt wallet at {w.balance}" for w in rows]
+
+
 CHECKS = {
     "every transfer has two entries summing to zero": _unbalanced_transfers,
     "every transfer has exactly one debit": _one_sided_transfers,
@@ -77,6 +127,13 @@ CHECKS = {
     "per currency, all balances sum to zero": _currencies_sum_to_zero,
     "no user wallet is negative": _no_negative_user_wallets,
     "each wallet's entries chain before/after without gaps": _entries_chain,
+    "each clearing wallet holds exactly its pending proceeds": (
+        _clearing_holds_exactly_the_pending_proceeds
+    ),
+    "each settlement paid out exactly the proceeds it settled": (
+        _each_settlement_paid_its_proceeds_once
+    ),
+    "no merchant's debt wallet is above zero": _no_debt_wallet_is_positive,
 }
 
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from csp.constants import NONCE, NONE, SELF
+from django.utils.dateparse import parse_duration
 
 from config.settings.environment import BASE_DIR, env
 from core import task_names
@@ -218,6 +219,15 @@ MINIMUM_WITHDRAWAL = env.int("MINIMUM_WITHDRAWAL", default=100)
 MAXIMUM_DEPOSIT = env.int("MAXIMUM_DEPOSIT", default=1_000_000)
 RESERVATION_TTL_SECONDS = env.int("RESERVATION_TTL_SECONDS", default=900)
 MAX_OPEN_RESERVATIONS = env.int("MAX_OPEN_RESERVATIONS", default=20)
+# A sale's money is pending for MERCHANT_FUNDS_HOLD (a duration: 0, "12:00:00",
+# "P7D"), then available to the merchant; the settlement task moves it every
+# MERCHANT_SETTLEMENT_SECONDS, SETTLEMENT_BATCH_SIZE proceeds at a time. Sales
+# are spread over MERCHANT_CLEARING_SHARDS clearing wallets (wallets/services/
+# proceeds.py): more shards, fewer sales waiting on one another.
+MERCHANT_FUNDS_HOLD = parse_duration(env("MERCHANT_FUNDS_HOLD", default="0"))
+MERCHANT_SETTLEMENT_SECONDS = env.int("MERCHANT_SETTLEMENT_SECONDS", default=5)
+SETTLEMENT_BATCH_SIZE = env.int("SETTLEMENT_BATCH_SIZE", default=500)
+MERCHANT_CLEARING_SHARDS = env.int("MERCHANT_CLEARING_SHARDS", default=32)
 ADMIN_LOGIN_RATE = env("ADMIN_LOGIN_RATE", default="5/min")
 # Deadlocks and serialization failures are retried this many times, then 409.
 DB_CONFLICT_RETRIES = env.int("DB_CONFLICT_RETRIES", default=3)
@@ -328,6 +338,10 @@ CELERY_BEAT_SCHEDULE = {
     "verify-ledger": {
         "task": task_names.VERIFY_LEDGER,
         "schedule": 3600.0,
+    },
+    "settle-merchant-proceeds": {
+        "task": task_names.SETTLE_MERCHANT_PROCEEDS,
+        "schedule": float(MERCHANT_SETTLEMENT_SECONDS),
     },
     "release-expired-reservations": {
         "task": task_names.RELEASE_EXPIRED_RESERVATIONS,

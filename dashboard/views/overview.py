@@ -17,7 +17,7 @@ from orders.selectors import (
     merchant_sales_summary,
 )
 from payments.selectors import payment_failed_count_for_merchant
-from wallets.services import wallet_get_or_create
+from wallets.selectors import wallet_balances
 
 
 @merchant_required
@@ -28,7 +28,7 @@ def overview(request):
     chart_start = today - timedelta(days=29)
     daily = merchant_daily_revenue(merchant=request.user, since=chart_start)
     context = {
-        "wallet": wallet_get_or_create(user=request.user, currency=default_currency()),
+        "balances": wallet_balances(user=request.user, currency=default_currency()),
         "today": merchant_sales_summary(merchant=request.user, since=today),
         "month": merchant_sales_summary(merchant=request.user, since=month),
         "reservations": merchant_open_reservations(merchant=request.user),

@@ -13,15 +13,14 @@ from core.pages import page_of
 from dashboard.forms import DateRangeForm
 from orders.selectors import merchant_sale_lines
 from wallets.forms import WithdrawForm
-from wallets.selectors import wallet_transaction_list
-from wallets.services import wallet_get_or_create
+from wallets.selectors import wallet_balances, wallet_transaction_list
 
 
 @merchant_required
 def wallet(request):
     currency = default_currency()
     context = {
-        "wallet": wallet_get_or_create(user=request.user, currency=currency),
+        "balances": wallet_balances(user=request.user, currency=currency),
         "entries": page_of(
             request, wallet_transaction_list(user=request.user, filters={"currency": currency})
         ),

@@ -19,11 +19,10 @@ from orders.errors import OrderErrorCode
 from orders.limits import MAX_LINES, MAX_QUANTITY
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
-from orders.services.settlement import move_order_stock, transfer_per_merchant
+from orders.services.settlement import merchant_shares, move_order_stock
 from orders.state import order_initial_status
 from wallets.errors import WalletErrorCode
-from wallets.models import Transfer
-from wallets.services import user_wallets_lock
+from wallets.services.proceeds import proceeds_credit_locked, sale_wallets_lock
 
 S = Order.Status
 
@@ -147,11 +146,11 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
         path.append(S.FULFILLED)
     _insert_order(order, lines, path)
 
-    locked = user_wallets_lock(
-        owner_ids=[order.buyer_id, *(line.merchant_id for line in lines)],
-        currency=order.currency,
+    # The buyer's wallet and a clearing shard, never a merchant's wallet: the
+    # merchants' money is pending until the settlement task moves it.
+    buyer_wallet, clearing = sale_wallets_lock(
+        payer={"owner_id": order.buyer_id}, currency=order.currency
     )
-    buyer_wallet = locked[order.buyer_id]
     if buyer_wallet.balance < order.total:
         raise ApplicationError(
             "Insufficient funds.",
@@ -162,14 +161,12 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     move_order_stock(
         order, _lock_stock_for_sale(quantities), quantities, StockMove.SELL, order.buyer, names
     )
-    transfer_per_merchant(
-        order,
-        lines,
-        counterpart=buyer_wallet,
-        merchant_wallets=locked,
-        kind=Transfer.Kind.PURCHASE,
-        to_merchants=True,
-        actor=order.buyer,
+    proceeds_credit_locked(
+        payer=buyer_wallet,
+        clearing=clearing,
+        shares=merchant_shares(lines),
+        reference=f"order:{order.pk}",
+        created_by=order.buyer,
     )
     deliver(order, lines, kinds, reserved=False)
     return order

@@ -18,7 +18,13 @@ from orders.services.delivery import deliver, delivery_kinds, downloads_revoke
 from orders.state import can_transition, invalid_transition, order_set_status
 from wallets.locks import wallets_lock
 from wallets.models import Transfer, Wallet
-from wallets.services import system_wallet, transfers_locked, wallet_get_or_create_many
+from wallets.services import transfers_locked, wallet_get_or_create_many
+from wallets.services.proceeds import (
+    pending_clearing_wallets,
+    proceeds_credit_locked,
+    proceeds_settle_now_locked,
+    sale_wallets_lock,
+)
 
 S = Order.Status
 Kind = Product.DeliveryKind
@@ -26,6 +32,14 @@ Kind = Product.DeliveryKind
 
 def line_quantities(items) -> dict:
     return {item.product_id: item.quantity for item in items}
+
+
+def merchant_shares(items) -> dict:
+    """{merchant pk: the subtotal of their lines}: what each merchant is owed."""
+    shares: dict = defaultdict(int)
+    for item in items:
+        shares[item.merchant_id] += item.subtotal
+    return dict(shares)
 
 
 def order_wallets(order: Order, items, *, with_buyer: bool) -> dict:
@@ -47,51 +61,35 @@ def move_order_stock(
     )
 
 
-def transfer_per_merchant(
-    order: Order,
-    items,
-    *,
-    counterpart,
-    merchant_wallets: dict,
-    kind: str,
-    to_merchants: bool,
-    actor,
+def refund_per_merchant(
+    order: Order, items, *, buyer_wallet, merchant_wallets: dict, actor
 ) -> None:
-    """One ledger transfer per merchant of `items`, for their lines' subtotal: from
-    `counterpart` to the merchant (a sale) or back (a refund), written together.
-    Wallets are locked."""
-    amounts: dict = defaultdict(int)
-    for item in items:
-        amounts[item.merchant_id] += item.subtotal
-    moves = []
-    for merchant_id, amount in amounts.items():
-        merchant_wallet = merchant_wallets[merchant_id]
-        source, target = (
-            (counterpart, merchant_wallet) if to_merchants else (merchant_wallet, counterpart)
-        )
-        moves.append(
-            {
-                "source": source,
-                "target": target,
-                "amount": amount,
-                "kind": kind,
-                "reference": f"order:{order.pk}",
-            }
-        )
+    """One ledger transfer per merchant of `items`, for their lines' subtotal, from
+    the merchant back to the buyer, written together. Wallets are locked."""
+    moves = [
+        {
+            "source": merchant_wallets[merchant_id],
+            "target": buyer_wallet,
+            "amount": amount,
+            "kind": Transfer.Kind.REFUND,
+            "reference": f"order:{order.pk}",
+        }
+        for merchant_id, amount in merchant_shares(items).items()
+    ]
     transfers_locked(moves=moves, created_by=actor)
 
 
 @transaction.atomic
 def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> Order:
-    """Settle a card order: reserved units become sold, merchants are credited from
-    the card funding wallet. Idempotent; if the order was cancelled first (say its
+    """Settle a card order: reserved units become sold, the merchants' proceeds
+    are pending in clearing, paid from the card funding wallet. Idempotent; if the order was cancelled first (say its
     reservation expired), nothing changes and the returned order says CANCELLED,
     so the caller knows to give the money back.
     """
     items = list(order.items.all())
-    funding = system_wallet(name=Wallet.System.CARD_FUNDING, currency=order.currency)
-    merchant_wallets = order_wallets(order, items, with_buyer=False)
-    locked_wallets = wallets_lock([funding, *merchant_wallets.values()])
+    funding, clearing = sale_wallets_lock(
+        payer={"system_name": Wallet.System.CARD_FUNDING}, currency=order.currency
+    )
     locked_stock = stock_lock(product_ids=[item.product_id for item in items])
     order = order_qs_for_update().get(pk=order.pk)
     if order.status != S.PAYMENT_PENDING:
@@ -99,14 +97,11 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
             return order
         raise invalid_transition(order, S.PAID)
     move_order_stock(order, locked_stock, line_quantities(items), StockMove.SELL_RESERVED, None)
-    transfer_per_merchant(
-        order,
-        items,
-        counterpart=locked_wallets[funding.pk],
-        merchant_wallets={pk: locked_wallets[w.pk] for pk, w in merchant_wallets.items()},
-        kind=Transfer.Kind.PURCHASE,
-        to_merchants=True,
-        actor=None,
+    proceeds_credit_locked(
+        payer=funding,
+        clearing=clearing,
+        shares=merchant_shares(items),
+        reference=f"order:{order.pk}",
     )
     order.reserved_until = None
     order = order_set_status(order, S.PAID, actor=None, reason=reason)
@@ -133,8 +128,9 @@ def _take_back_units(order: Order, locked_stock: dict, items, actor) -> None:
 @transaction.atomic
 def order_refund_to_wallet(*, order: Order, actor: User | None, reason: str = "") -> Order:
     """Refund a paid wallet order in full: merchants pay the buyer back through the
-    ledger and the units return to stock. invalid_transition (409) unless PAID or
-    FULFILLED; insufficient_funds (409) if a merchant has already withdrawn it."""
+    ledger (the order's pending proceeds first: they are settled at once) and the
+    units return to stock. invalid_transition (409) unless PAID or FULFILLED;
+    insufficient_funds (409) if a merchant has already withdrawn it."""
     if order.payment_method != Order.PaymentMethod.WALLET:
         raise ApplicationError(
             "Card orders are refunded through the payment gateway (payments app).",
@@ -143,18 +139,20 @@ def order_refund_to_wallet(*, order: Order, actor: User | None, reason: str = ""
         )
     items = list(order.items.all())
     wallets = order_wallets(order, items, with_buyer=True)
-    locked_wallets = wallets_lock(wallets.values())
+    reference = f"order:{order.pk}"
+    locked_wallets = wallets_lock(
+        [*wallets.values(), *pending_clearing_wallets(reference=reference)]
+    )
+    proceeds_settle_now_locked(reference=reference, locked=locked_wallets)
     locked_stock = stock_lock(product_ids=[item.product_id for item in items])
     order = order_qs_for_update().get(pk=order.pk)
     if not can_transition(order.status, S.REFUNDED):
         raise invalid_transition(order, S.REFUNDED)
-    transfer_per_merchant(
+    refund_per_merchant(
         order,
         items,
-        counterpart=locked_wallets[wallets[order.buyer_id].pk],
+        buyer_wallet=locked_wallets[wallets[order.buyer_id].pk],
         merchant_wallets={pk: locked_wallets[w.pk] for pk, w in wallets.items()},
-        kind=Transfer.Kind.REFUND,
-        to_merchants=False,
         actor=actor,
     )
     _take_back_units(order, locked_stock, items, actor)

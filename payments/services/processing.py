@@ -39,6 +39,7 @@ from wallets.services import (
     transfer_locked,
     wallet_get_or_create_many,
 )
+from wallets.services.proceeds import proceeds_credit_locked, sale_wallets_lock
 
 logger = logging.getLogger("kassa.payments")
 S = Payment.Status
@@ -213,6 +214,15 @@ def _lock_settlement_wallets(payment: Payment) -> dict:
     known under the payment's lock, which comes after the wallets."""
     if payment.purpose == Payment.Purpose.ORDER:
         return {}  # order_mark_paid has done the order's ledger work
+    if payment.purpose == Payment.Purpose.CHECKOUT:
+        # A merchant's sale: pending in a clearing shard, as an order's is.
+        payer = (
+            {"owner_id": payment.payer_id}
+            if payment.method == Payment.Method.WALLET
+            else {"system_name": Wallet.System.CARD_FUNDING}
+        )
+        source, clearing = sale_wallets_lock(payer=payer, currency=payment.currency)
+        return {"source": source, "target": clearing}
     if payment.method == Payment.Method.WALLET:
         source = wallet_get_or_create_many(users=[payment.payer], currency=payment.currency)[
             payment.payer_id
@@ -240,11 +250,10 @@ def _settle(payment: Payment, wallets: dict, checkout: Checkout | None) -> None:
             created_by=payment.payer,
         )
     elif payment.purpose == Payment.Purpose.CHECKOUT:
-        transfer_locked(
-            source=wallets["source"],
-            target=wallets["target"],
-            amount=payment.amount,
-            kind=Transfer.Kind.PURCHASE,
+        proceeds_credit_locked(
+            payer=wallets["source"],
+            clearing=wallets["target"],
+            shares={checkout.merchant_id: payment.amount},
             reference=reference,
             description=checkout.description,
             created_by=payment.payer,

@@ -38,6 +38,7 @@ from payments.state import payment_set_refunded, refund_set_status
 from wallets.locks import wallets_lock
 from wallets.models import LedgerEntry, Transfer, Wallet
 from wallets.services import system_wallet, transfer_locked, wallet_get_or_create_many
+from wallets.services.proceeds import pending_clearing_wallets, proceeds_settle_now_locked
 
 logger = logging.getLogger("kassa.payments")
 R = PaymentRefund.Status
@@ -152,6 +153,16 @@ def _refund_shares(payment: Payment, amount: int) -> list[_Share]:
     return [_Share(wallets[pk], share) for pk, (_, share) in receivers.items()]
 
 
+def _sale_reference(payment: Payment) -> str:
+    """The reference a merchant's pending proceeds from this payment carry ("" when
+    it paid no merchant: a top-up, or a late capture that settled nothing)."""
+    if payment.late_capture or payment.purpose == Payment.Purpose.TOPUP:
+        return ""
+    if payment.purpose == Payment.Purpose.CHECKOUT:
+        return f"payment:{payment.pk}"
+    return f"order:{payment.order_id}"
+
+
 def _order_merchant_shares(order: Order, amount: int) -> dict:
     """{merchant pk: (merchant, share)}: a full first refund is split by the lines'
     subtotals; a partial one comes from the single merchant (checked by the caller)."""
@@ -225,7 +236,13 @@ def _refund_hold(
     _check_refundable(payment, wanted)  # fail fast, before any lock; again below
     shares = _refund_shares(payment, wanted)
     holding = system_wallet(name=Wallet.System.REFUNDS_PENDING, currency=payment.currency)
-    locked = wallets_lock([holding, *(share.wallet for share in shares)])
+    sale = _sale_reference(payment)
+    clearing = pending_clearing_wallets(reference=sale) if sale else []
+    locked = wallets_lock([holding, *(share.wallet for share in shares), *clearing])
+    if sale:
+        # What the sale left pending is the merchants' first: settled now, so
+        # the refund below takes from pending first, then available.
+        proceeds_settle_now_locked(reference=sale, locked=locked)
     payment = payment_qs_for_update().select_related("order").get(pk=payment.pk)
     if amount is None:
         amount = _refundable(payment)

@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from django.db import connection
@@ -54,6 +55,9 @@ def start_worker(queue: str, *, broker: str = BROKER, **settings) -> subprocess.
             queue,
             "--without-gossip",
             "--without-mingle",
+            # A name of its own: RabbitMQ gives each worker name one exclusive
+            # control queue, and tests in parallel start workers at once.
+            f"--hostname=kassa-{uuid.uuid4().hex[:8]}@%h",
             "--loglevel=info",
         ],
         cwd=ROOT,

@@ -15,7 +15,7 @@ from orders.services import order_place
 from payments.services import payment_create_for_order
 from tests.browser.checks import check_page, log_in
 from tests.browser.conftest import SCREENSHOTS
-from wallets.tests.factories import funded_wallet
+from wallets.tests.factories import funded_wallet, settle_proceeds
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,8 +66,9 @@ def test_a_merchant_lists_a_product_sells_it_fulfils_it_and_sees_the_money(page,
     order.refresh_from_db()
     assert order.status == Order.Status.FULFILLED
 
+    settle_proceeds()  # what beat's settlement task does within seconds
     page.get_by_role("link", name="Overview").click()
-    expect(page.locator("article").filter(has_text="Balance")).to_contain_text("$19.99")
+    expect(page.locator("article").filter(has_text="Available")).to_contain_text("$19.99")
     check_page(page, screenshot="dashboard-overview")
     page.get_by_role("link", name="Merchant wallet").click()
     check_page(page, screenshot="dashboard-wallet")

@@ -18,7 +18,7 @@ from orders.tests.factories import place_order
 from payments.services import checkout_create
 from payments.tests.factories import card_order, pay_order
 from wallets.models import Wallet
-from wallets.tests.factories import funded_wallet
+from wallets.tests.factories import funded_wallet, settle_proceeds
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,7 @@ def two_shops(django_capture_on_commit_callbacks):
                 "checkout": checkout,
             }
         )
+    settle_proceeds()
     return shops
 
 

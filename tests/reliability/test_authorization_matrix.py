@@ -14,7 +14,7 @@ from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from orders.tests.factories import place_order
 from payments.services import checkout_create, payment_create_for_order
-from wallets.tests.factories import funded_wallet
+from wallets.tests.factories import funded_wallet, settle_proceeds
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,7 @@ def world(django_capture_on_commit_callbacks):
     checkout, _ = checkout_create(
         merchant=owner, idempotency_key="matrix", amount=500, currency="USD"
     )
+    settle_proceeds()  # the owner's sales are available, to withdraw
     users = {
         "customer": customer,
         "other_customer": other_customer,

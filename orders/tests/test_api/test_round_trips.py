@@ -2,6 +2,7 @@
 statement budget fails here rather than in the benchmark (issue "lean checkout")."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -9,6 +10,8 @@ from accounts.tests.factories import MerchantFactory, UserFactory
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from orders.tests.factories import place_order
+from wallets.models import Wallet
+from wallets.services import system_wallet
 from wallets.tests.factories import funded_wallet
 
 # Real transactions: BEGIN, COMMIT and any SAVEPOINT are counted as they happen,
@@ -42,6 +45,8 @@ def shop():
     buyer = UserFactory()
     funded_wallet(buyer, 100_000)
     funded_wallet(merchant, 0)
+    for shard in range(settings.MERCHANT_CLEARING_SHARDS):  # made by the first sales of a shop
+        system_wallet(name=Wallet.System.MERCHANT_CLEARING, currency="USD", shard=shard)
     return client_for(buyer), products
 
 
@@ -55,6 +60,20 @@ def test_a_one_line_wallet_checkout_takes_13_round_trips_and_no_savepoint(shop):
     assert len(statements) <= 13, "\n".join(s[:100] for s in statements)
     assert not [s for s in statements if "SAVEPOINT" in s]
     assert [s for s in statements if s in ("BEGIN", "COMMIT")] == ["BEGIN", "COMMIT"]
+
+
+def test_a_wallet_checkout_neither_locks_nor_updates_the_merchants_wallet(shop):
+    """The merchant's money is pending in a clearing shard picked at random: no
+    row that every sale of the merchant, or every sale, must update."""
+    client, products = shop
+    merchant_wallet = Wallet.objects.get(owner=products[0].merchant)
+
+    statements = _statements(client, products[:1], "WALLET")
+
+    touching_wallets = [s for s in statements if '"wallets_wallet"' in s]
+    assert not [s for s in statements if merchant_wallet.pk.hex in s.replace("-", "")]
+    assert len([s for s in touching_wallets if s.startswith("UPDATE")]) == 2  # buyer, one shard
+    assert len([s for s in touching_wallets if "FOR NO KEY UPDATE" in s]) == 1
 
 
 def test_each_extra_product_of_the_same_merchant_costs_one_more_round_trip(shop):

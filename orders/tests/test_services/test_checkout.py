@@ -7,7 +7,7 @@ from core.exceptions import ApplicationError
 from orders.models import Order, OrderEvent, OrderItem
 from orders.tests.factories import place_order
 from wallets.models import LedgerEntry, Transfer, Wallet
-from wallets.tests.factories import funded_wallet
+from wallets.tests.factories import funded_wallet, pending_of, settle_proceeds
 from wallets.verification import ledger_violations
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def _balance(user, currency="USD"):
     return wallet.balance if wallet else 0
 
 
-def test_wallet_checkout_pays_merchants_moves_stock_and_ends_paid():
+def test_wallet_checkout_owes_merchants_pending_proceeds_moves_stock_and_ends_paid():
     buyer = UserFactory()
     funded_wallet(buyer, 10_000)
     first, second = MerchantFactory(), MerchantFactory()
@@ -34,15 +34,21 @@ def test_wallet_checkout_pays_merchants_moves_stock_and_ends_paid():
     assert order.status == Order.Status.PAID
     assert order.total == 5000
     assert _balance(buyer) == 5000
-    assert (_balance(first), _balance(second)) == (3000, 2000)
+    assert (_balance(first), _balance(second)) == (0, 0)
+    assert (pending_of(first), pending_of(second)) == (3000, 2000)
     assert (_stock(card).available, _stock(card).sold) == (3, 2)
     assert [(e.from_status, e.to_status) for e in order.events.all()] == [
         ("", "CREATED"),
         ("CREATED", "PAYMENT_PENDING"),
         ("PAYMENT_PENDING", "PAID"),
     ]
+    # One transfer from the buyer into a clearing shard, whatever the merchants.
     transfers = Transfer.objects.filter(reference=f"order:{order.pk}", kind="PURCHASE")
-    assert transfers.count() == 2
+    assert transfers.count() == 1
+    assert ledger_violations() == []
+    settle_proceeds()
+    assert (_balance(first), _balance(second)) == (3000, 2000)
+    assert (pending_of(first), pending_of(second)) == (0, 0)
     assert ledger_violations() == []
 
 

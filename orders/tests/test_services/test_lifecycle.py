@@ -21,7 +21,8 @@ from orders.state import TRANSITIONS
 from orders.tasks import release_expired_reservations_task
 from orders.tests.factories import place_order
 from wallets.models import Wallet
-from wallets.tests.factories import funded_wallet
+from wallets.selectors import wallet_balances
+from wallets.tests.factories import funded_wallet, pending_of, settle_proceeds
 from wallets.verification import ledger_violations
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def _stock(product):
 
 
 def _balance(user):
-    return Wallet.objects.get(owner=user, currency="USD").balance
+    return wallet_balances(user=user, currency="USD").available
 
 
 @pytest.fixture
@@ -92,7 +93,7 @@ def test_every_transition_is_allowed_or_refused_by_the_table(buyer, product, cur
 # --- card orders: mark_paid and cancel ------------------------------------------------
 
 
-def test_mark_paid_sells_the_reserved_units_and_credits_merchants(buyer, product):
+def test_mark_paid_sells_the_reserved_units_and_owes_merchants_pending_proceeds(buyer, product):
     order = place_order(buyer, [(product, 3)], method=CARD)
 
     order = order_mark_paid(order=order)
@@ -100,7 +101,7 @@ def test_mark_paid_sells_the_reserved_units_and_credits_merchants(buyer, product
     assert order.status == S.PAID
     assert order.reserved_until is None
     assert _stock(product) == (7, 0, 3)
-    assert _balance(product.merchant) == 3000
+    assert (_balance(product.merchant), pending_of(product.merchant)) == (0, 3000)
     funding = Wallet.objects.get(system_name="card_funding", currency="USD")
     assert funding.balance == -3000
     assert OrderEvent.objects.filter(order=order).last().actor is None
@@ -114,7 +115,7 @@ def test_mark_paid_twice_changes_nothing_the_second_time(buyer, product):
     again = order_mark_paid(order=order)
 
     assert again.status == S.PAID
-    assert _balance(product.merchant) == 3000
+    assert pending_of(product.merchant) == 3000
     assert _stock(product) == (7, 0, 3)
 
 
@@ -254,6 +255,7 @@ def test_refund_fails_whole_when_the_merchant_already_withdrew(buyer, product):
     from wallets.services import wallet_withdraw
 
     order = place_order(buyer, [(product, 2)])
+    settle_proceeds()
     wallet_withdraw(user=product.merchant, amount=1500, currency="USD")
 
     with pytest.raises(ApplicationError) as refused:

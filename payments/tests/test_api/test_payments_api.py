@@ -10,7 +10,7 @@ from orders.models import Order
 from payments.models import Checkout, Payment
 from payments.tests.factories import card_order, pay_order
 from wallets.models import Wallet
-from wallets.tests.factories import funded_wallet
+from wallets.tests.factories import funded_wallet, pending_of, settle_proceeds
 from wallets.verification import ledger_violations
 
 pytestmark = pytest.mark.django_db
@@ -307,7 +307,7 @@ def test_checkout_needs_a_key_and_a_merchant(merchant, customer_client):
     assert customer_client.post("/api/v1/checkouts", {"amount": 100}, **key()).status_code == 403
 
 
-def test_card_payment_completes_the_checkout_and_credits_the_merchant(
+def test_card_payment_completes_the_checkout_and_owes_the_merchant_pending_proceeds(
     merchant, buyer, django_capture_on_commit_callbacks
 ):
     checkout_id = _create_checkout(merchant).json()["id"]
@@ -323,7 +323,9 @@ def test_card_payment_completes_the_checkout_and_credits_the_merchant(
     body = client_for(buyer).get(f"/api/v1/checkouts/{checkout_id}").json()
     assert body["status"] == "COMPLETED"
     assert body["merchant"]["id"] == str(merchant.pk)
-    assert _balance(merchant) == 1500
+    assert (_balance(merchant), pending_of(merchant)) == (0, 1500)
+    settle_proceeds()
+    assert (_balance(merchant), pending_of(merchant)) == (1500, 0)
     assert ledger_violations() == []
 
 
@@ -339,7 +341,7 @@ def test_wallet_payment_moves_money_from_payer_to_merchant(
         )
 
     assert Checkout.objects.get(pk=checkout_id).status == "COMPLETED"
-    assert (_balance(buyer), _balance(merchant)) == (500, 1500)
+    assert (_balance(buyer), pending_of(merchant)) == (500, 1500)
 
 
 def test_wallet_payment_without_funds_fails_the_checkout(

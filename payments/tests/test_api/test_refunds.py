@@ -14,6 +14,7 @@ from payments.tasks import refund_send_to_gateway_task
 from payments.tests.factories import card_order, pay_order
 from wallets.models import Wallet
 from wallets.services import wallet_withdraw
+from wallets.tests.factories import settle_proceeds
 from wallets.verification import ledger_violations
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,7 @@ def _held() -> int:
 def test_a_refund_the_merchant_cannot_cover_is_refused_before_the_gateway(sale, refunds):
     order, merchant = sale
     gateway = refunds()
+    settle_proceeds()
     wallet_withdraw(user=merchant, amount=2000, currency="USD")
 
     first = _refund(merchant, order)

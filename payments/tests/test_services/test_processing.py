@@ -14,7 +14,7 @@ from payments.models import Payment, PaymentAttempt
 from payments.services import payment_process, payment_reconcile_stuck
 from payments.tasks import process_payment_task
 from payments.tests.factories import card_order, pay_order
-from wallets.models import Wallet
+from wallets.selectors import wallet_balances
 from wallets.verification import ledger_violations
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +31,9 @@ def product():
 
 
 def _merchant_balance(product):
-    wallet = Wallet.objects.filter(owner=product.merchant).first()
-    return wallet.balance if wallet else 0
+    """What the sale owes the merchant: pending until it settles."""
+    balances = wallet_balances(user=product.merchant, currency=product.currency)
+    return balances.available + balances.pending
 
 
 @pytest.mark.parametrize(

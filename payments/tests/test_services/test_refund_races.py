@@ -12,6 +12,7 @@ from payments.models import Payment, PaymentRefund
 from payments.services import payment_create_for_order, refund_order
 from wallets.models import Wallet
 from wallets.services import wallet_withdraw
+from wallets.tests.factories import settle_proceeds
 from wallets.verification import ledger_violations
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -27,6 +28,7 @@ def _paid_card_sale(price: int):
     payment_create_for_order(order=order, payer=buyer, card_token="tok_visa")
     order.refresh_from_db()
     assert order.status == "PAID"
+    settle_proceeds()  # the sale's money is the merchant's to withdraw
     return order, product.merchant
 
 

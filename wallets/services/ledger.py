@@ -1,11 +1,16 @@
-from django.conf import settings
+"""The ledger's own moves: wallets found or made, locked in pk order, and
+balanced transfers between them, each with its two entries."""
+
+import functools
+import operator
+
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
 from core.bulk import insert_together
 from core.exceptions import ApplicationError
-from core.money import format_money
 from wallets.errors import WalletErrorCode
 from wallets.locks import wallet_qs_for_update, wallets_lock
 from wallets.models import LedgerEntry, Transfer, Wallet
@@ -32,21 +37,37 @@ def wallet_get_or_create_many(*, users=(), user_ids=(), currency: str) -> dict:
     }
 
 
-def user_wallets_lock(*, owner_ids, currency: str) -> dict:
-    """Lock these users' wallets in this currency, in primary-key order, creating
-    any that is missing; returns {owner pk: the locked wallet}.
+def wallets_lock_described(*, currency: str, wanted: list[dict]) -> list[Wallet]:
+    """Lock the wallets these lookups describe ({"kind", "owner_id"} or
+    {"kind", "system_name", "shard"}), in primary-key order, creating any that
+    is missing; returns them in the order asked.
 
     One statement when they all exist (nearly always): the read that finds the
     wallets is the lock. A wallet created here is this transaction's own row,
     which nobody else can lock before it commits.
     """
-    wanted = set(owner_ids)
-    locked = _by_owner(wallet_qs_for_update(), wanted, currency)
-    missing = wanted - locked.keys()
-    if missing:
-        created = wallet_get_or_create_many(user_ids=missing, currency=currency)
-        locked |= {wallet.owner_id: wallet for wallet in wallets_lock(created.values()).values()}
-    return locked
+    lookups = [
+        {"shard": 0, **lookup} if lookup["kind"] == Wallet.Kind.SYSTEM else lookup
+        for lookup in wanted
+    ]
+    query = functools.reduce(operator.or_, (Q(**lookup) for lookup in lookups))
+    locked = list(wallet_qs_for_update().filter(query, currency=currency))
+    found = [_matching(locked, lookup) for lookup in lookups]
+    if None in found:
+        made = [
+            wallet or _get_or_create(currency=currency, **lookup)
+            for wallet, lookup in zip(found, lookups, strict=True)
+        ]
+        relocked = wallets_lock(made)
+        found = [relocked[wallet.pk] for wallet in made]
+    return found
+
+
+def _matching(wallets: list[Wallet], lookup: dict) -> Wallet | None:
+    return next(
+        (w for w in wallets if all(getattr(w, name) == value for name, value in lookup.items())),
+        None,
+    )
 
 
 def _by_owner(queryset, owner_ids: set, currency: str) -> dict:
@@ -55,8 +76,13 @@ def _by_owner(queryset, owner_ids: set, currency: str) -> dict:
     return {wallet.owner_id: wallet for wallet in wallets}
 
 
-def system_wallet(*, name: str, currency: str) -> Wallet:
-    return _get_or_create(kind=Wallet.Kind.SYSTEM, system_name=name, currency=currency)
+def debt_wallet_get_or_create(*, merchant_id, currency: str) -> Wallet:
+    """The merchant's debt wallet, made when a dispute first needs it."""
+    return _get_or_create(kind=Wallet.Kind.DEBT, owner_id=merchant_id, currency=currency)
+
+
+def system_wallet(*, name: str, currency: str, shard: int = 0) -> Wallet:
+    return _get_or_create(kind=Wallet.Kind.SYSTEM, system_name=name, currency=currency, shard=shard)
 
 
 def _get_or_create(**lookup) -> Wallet:
@@ -114,20 +140,23 @@ def _check_transfer(source: Wallet, target: Wallet, amount: int) -> None:
         )
 
 
-def transfers_locked(*, moves: list[dict], created_by: User | None = None) -> list[Transfer]:
+def transfers_locked(
+    *, moves: list[dict], created_by: User | None = None, rows_alongside=()
+) -> list[Transfer]:
     """Several transfers between wallets this transaction holds locked (see
     transfer_locked), written together: one INSERT for the transfers and their
     ledger entries, and one UPDATE per wallet, whatever their number.
 
     moves: [{"source", "target", "amount", "kind", "reference"?, "description"?}],
-    applied in order.
+    applied in order. rows_alongside: (model, rows) batches of the caller's,
+    written in the same INSERT (a sale's proceeds).
     """
     now = timezone.now()
     records, entries, touched = [], [], {}
     for move in moves:
         source, target, amount = move["source"], move["target"], move["amount"]
         _check_transfer(source, target, amount)
-        if not source.is_system and source.balance < amount:
+        if not source.may_go_negative and source.balance < amount:
             raise ApplicationError(
                 "Insufficient funds.",
                 code=WalletErrorCode.INSUFFICIENT_FUNDS,
@@ -158,7 +187,7 @@ def transfers_locked(*, moves: list[dict], created_by: User | None = None) -> li
             touched[wallet.pk] = wallet
     for wallet in touched.values():
         Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance, updated_at=now)
-    insert_together((Transfer, records), (LedgerEntry, entries))
+    insert_together((Transfer, records), *rows_alongside, (LedgerEntry, entries))
     return records
 
 
@@ -180,93 +209,5 @@ def transfer_locked(
     return transfers_locked(moves=[move], created_by=created_by)[0]
 
 
-def _entry_of(record: Transfer, wallet: Wallet) -> LedgerEntry:
+def entry_of(record: Transfer, wallet: Wallet) -> LedgerEntry:
     return record.entries.select_related("transfer").get(wallet=wallet)
-
-
-@transaction.atomic
-def wallet_deposit(
-    *,
-    user: User,
-    amount: int,
-    currency: str,
-    description: str = "",
-    funding: str = Wallet.System.EXTERNAL_FUNDING,
-    reference: str = "",
-) -> LedgerEntry:
-    """Credit the user's wallet from the outside world (`funding` names the system
-    wallet the money arrives through). Returns the user's entry."""
-    source = system_wallet(name=funding, currency=currency)
-    wallet = wallet_get_or_create(user=user, currency=currency)
-    record = transfer(
-        source=source,
-        target=wallet,
-        amount=amount,
-        kind=Transfer.Kind.DEPOSIT,
-        reference=reference,
-        description=description,
-        created_by=user,
-    )
-    return _entry_of(record, wallet)
-
-
-def _amount_refused(message: str) -> ApplicationError:
-    return ApplicationError(
-        message, code=WalletErrorCode.INVALID_AMOUNT, extra={"errors": {"amount": [message]}}
-    )
-
-
-def deposit_amount_check(*, amount: int, currency: str) -> None:
-    """The most one deposit may bring in: MAXIMUM_DEPOSIT. invalid (400) past it.
-
-    The card top-up checks it before charging; forms and serializers call it
-    too, to show the message beside the field."""
-    if amount > settings.MAXIMUM_DEPOSIT:
-        raise _amount_refused(
-            f"Deposits are limited to {format_money(settings.MAXIMUM_DEPOSIT, currency)}."
-        )
-
-
-def withdrawal_amount_check(*, amount: int, currency: str) -> None:
-    """The least one withdrawal may take out: MINIMUM_WITHDRAWAL. invalid (400) below it."""
-    if amount < settings.MINIMUM_WITHDRAWAL:
-        raise _amount_refused(
-            f"Withdrawals start at {format_money(settings.MINIMUM_WITHDRAWAL, currency)}."
-        )
-
-
-@transaction.atomic
-def wallet_withdraw(
-    *, user: User, amount: int, currency: str, description: str = ""
-) -> LedgerEntry:
-    """Pay out of the user's wallet. Raises invalid (400) below MINIMUM_WITHDRAWAL and
-    insufficient_funds (409) past the balance."""
-    withdrawal_amount_check(amount=amount, currency=currency)
-    wallet = wallet_get_or_create(user=user, currency=currency)
-    record = transfer(
-        source=wallet,
-        target=system_wallet(name=Wallet.System.PAYOUTS, currency=currency),
-        amount=amount,
-        kind=Transfer.Kind.WITHDRAWAL,
-        description=description,
-        created_by=user,
-    )
-    return _entry_of(record, wallet)
-
-
-@transaction.atomic
-def wallet_adjust(*, wallet: Wallet, amount: int, reason: str, created_by: User) -> Transfer:
-    """A correction by staff: a balanced ADJUSTMENT transfer, never an edited balance.
-
-    A positive amount credits the wallet, a negative one debits it.
-    """
-    counterpart = system_wallet(name=Wallet.System.ADJUSTMENTS, currency=wallet.currency)
-    source, target = (counterpart, wallet) if amount > 0 else (wallet, counterpart)
-    return transfer(
-        source=source,
-        target=target,
-        amount=abs(amount),
-        kind=Transfer.Kind.ADJUSTMENT,
-        description=reason,
-        created_by=created_by,
-    )
