@@ -3,6 +3,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import email_verified_check, two_factor_check
 from core.bulk import insert_together
 from core.exceptions import ApplicationError
 from core.money import format_money
@@ -237,10 +238,19 @@ def withdrawal_amount_check(*, amount: int, currency: str) -> None:
 
 @transaction.atomic
 def wallet_withdraw(
-    *, user: User, amount: int, currency: str, description: str = ""
+    *,
+    user: User,
+    amount: int,
+    currency: str,
+    description: str = "",
+    two_factor_verified: bool = False,
 ) -> LedgerEntry:
-    """Pay out of the user's wallet. Raises invalid (400) below MINIMUM_WITHDRAWAL and
-    insufficient_funds (409) past the balance."""
+    """Pay out of the user's wallet. Raises invalid (400) below MINIMUM_WITHDRAWAL,
+    insufficient_funds (409) past the balance, email_unverified (403) until the
+    email is verified and otp_required (403) for an account with two-factor
+    sign-in unless the caller gave its second factor (`two_factor_verified`)."""
+    email_verified_check(user=user)
+    two_factor_check(user=user, verified=two_factor_verified)
     withdrawal_amount_check(amount=amount, currency=currency)
     wallet = wallet_get_or_create(user=user, currency=currency)
     record = transfer(

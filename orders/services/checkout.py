@@ -19,6 +19,7 @@ from orders.errors import OrderErrorCode
 from orders.limits import MAX_LINES, MAX_QUANTITY
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
+from orders.services.receipts import order_receipt_enqueue
 from orders.services.settlement import move_order_stock, transfer_per_merchant
 from orders.state import order_initial_status
 from wallets.errors import WalletErrorCode
@@ -172,6 +173,7 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
         actor=order.buyer,
     )
     deliver(order, lines, kinds, reserved=False)
+    order_receipt_enqueue(order)
     return order
 
 
