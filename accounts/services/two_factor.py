@@ -3,6 +3,7 @@ single-use recovery codes, who must have them, the one check for actions that
 need them, and the API's second step (a signed, short-lived challenge)."""
 
 import logging
+import math
 import secrets
 from base64 import b32encode
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -98,15 +100,15 @@ def two_factor_enrolment_confirm(*, user: User, code: str) -> tuple[TOTPDevice, 
                 code=AccountErrorCode.OTP_NOT_ENABLED,
                 status=409,
             )
-        accepted = device.verify_token(_digits(code))
-        if accepted:
+        refused = _verify(device, _digits(code))
+        if not refused:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             user.two_factor_enabled = True
             user.save(update_fields=["two_factor_enabled"])
             codes = _new_recovery_codes(user)
-    if not accepted:
-        raise _wrong_code(device)
+    if refused:
+        raise refused
     logger.info("two_factor_enabled user_id=%s", user.pk)
     return device, codes
 
@@ -128,20 +130,31 @@ def _digits(code: str) -> str:
     return "".join(code.split()).replace("-", "")
 
 
-def _wrong_code(device) -> ApplicationError:
-    allowed, about = device.verify_is_allowed()
-    if not allowed and about and about.get("locked_until"):
-        return ApplicationError(
-            "Too many wrong codes: wait a little, then try again.",
-            code=AccountErrorCode.THROTTLED,
-            status=429,
-            extra={"retry_after": 60},
-        )
+def _throttled(locked_until) -> ApplicationError:
+    wait = math.ceil((locked_until - timezone.now()).total_seconds()) if locked_until else 1
+    return ApplicationError(
+        f"Too many wrong codes: wait {max(wait, 1)} seconds, then try again.",
+        code=AccountErrorCode.THROTTLED,
+        status=429,
+        extra={"retry_after": max(wait, 1)},
+    )
+
+
+def _wrong_code() -> ApplicationError:
     return ApplicationError(
         "That code is not right. Check the time on your phone, or use a recovery code.",
         code=AccountErrorCode.OTP_INVALID,
         status=400,
     )
+
+
+def _verify(device, code: str) -> ApplicationError | None:
+    """None when `device` accepts `code`; else what to answer. django-otp keeps
+    a device shut for a doubling delay after each wrong code."""
+    allowed, about = device.verify_is_allowed()
+    if not allowed:
+        return _throttled((about or {}).get("locked_until"))
+    return None if device.verify_token(code) else _wrong_code()
 
 
 @dataclass(frozen=True)
@@ -168,10 +181,10 @@ def two_factor_verify(*, user: User, code: str) -> Verified:
                 code=AccountErrorCode.OTP_NOT_ENABLED,
                 status=400,
             )
-        accepted = device.verify_token(code)
+        refused = _verify(device, code)
         left = None if totp else device.token_set.count()
-    if not accepted:
-        raise _wrong_code(device)
+    if refused:
+        raise refused
     if left is not None:
         logger.info("recovery_code_used user_id=%s left=%s", user.pk, left)
     return Verified(device=device, recovery_codes_left=left)
