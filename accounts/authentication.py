@@ -6,7 +6,7 @@ from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.utils import aware_utcnow
 
-from accounts.tokens import token_is_current
+from accounts.tokens import OTP_CLAIM, token_is_current
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
@@ -45,3 +45,14 @@ class JWTAuthenticationScheme(SimpleJWTScheme):
     """Documents the subclass above in the OpenAPI schema as simplejwt's bearer JWT."""
 
     target_class = JWTAuthentication
+
+
+def request_two_factor_verified(request) -> bool:
+    """Whether the caller gave a second factor: a JWT issued after a code (its
+    `otp` claim), or a session that passed django-otp's check. What
+    two_factor_check and the services that call it take as `verified`."""
+    token = getattr(request, "auth", None)
+    if token is not None and hasattr(token, "get"):
+        return bool(token.get(OTP_CLAIM, False))
+    is_verified = getattr(getattr(request, "user", None), "is_verified", None)
+    return bool(is_verified and is_verified())

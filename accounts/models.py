@@ -1,9 +1,11 @@
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class UserManager(BaseUserManager):
@@ -45,8 +47,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     token_version = models.PositiveIntegerField(
         default=0,
-        help_text="Carried in every JWT; raised when the password changes, which ends "
-        "every token issued before.",
+        help_text="Carried in every JWT and in every session's auth hash; raised when "
+        'the password changes or on "Sign out everywhere else", which ends every '
+        "token and session made before.",
+    )
+    email_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner used a link sent to this email."
+    )
+    two_factor_enabled = models.BooleanField(
+        default=False,
+        help_text="Has a confirmed authenticator app: every sign-in asks for its code.",
     )
 
     objects = UserManager()
@@ -68,6 +78,33 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = User.objects.normalize_email(self.email)
 
+    def get_session_auth_hash(self):
+        return self._session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=fallback_secret)
+
+    def _session_auth_hash(self, *, secret):
+        # Django's hash covers the password only; the token version makes
+        # "Sign out everywhere else" end the other sessions the same way.
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.token_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_platform_staff(self) -> bool:
+        """Kassa's own staff, as opposed to merchants, who are staff for their
+        scoped admin pages only."""
+        return self.is_superuser or self.role == self.Role.ADMIN
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -83,3 +120,35 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+class SignIn(models.Model):
+    """One place the account is signed in, for "Account": a browser session, or
+    an API refresh token and the ones rotated from it (their `sid` claim)."""
+
+    class Kind(models.TextChoices):
+        BROWSER = "browser", "Browser"
+        API = "api", "API token"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    session_key = models.CharField(max_length=40, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen_at"]
+        indexes = [
+            models.Index(
+                fields=["user", "-last_seen_at"],
+                condition=models.Q(ended_at__isnull=True),
+                name="accounts_signin_open_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.user_id} ({self.ip_address})"

@@ -4,9 +4,20 @@ from accounts.models import User
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
+    email_verified = serializers.BooleanField(read_only=True)
+
     class Meta:
         model = User
-        fields = ["id", "email", "first_name", "last_name", "role", "date_joined"]
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "date_joined",
+            "email_verified",
+            "two_factor_enabled",
+        ]
         read_only_fields = fields
 
 
@@ -17,3 +28,20 @@ class TokenPairOutputSerializer(serializers.Serializer):
 
 class AuthOutputSerializer(TokenPairOutputSerializer):
     user = UserOutputSerializer()
+
+
+class OtpAuthOutputSerializer(AuthOutputSerializer):
+    recovery_codes_left = serializers.IntegerField(
+        allow_null=True, help_text="After a recovery code: how many are left; else null."
+    )
+
+
+class OtpRequiredSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="otp_required (or invalid_credentials)")
+    detail = serializers.CharField()
+    challenge = serializers.CharField(required=False, help_text="For POST /auth/login/otp.")
+    expires_in = serializers.IntegerField(required=False, help_text="Seconds.")
+
+
+class DetailOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()

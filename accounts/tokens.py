@@ -1,8 +1,13 @@
-"""JWTs that carry the user's token version, so a password change ends them all."""
+"""JWTs that carry the user's token version, so a password change ends them all,
+whether a second factor was given, and which sign-in ("Account") they belong to."""
 
 from rest_framework_simplejwt.tokens import RefreshToken
 
 VERSION_CLAIM = "ver"
+# True on tokens issued after an authenticator or recovery code: the actions
+# that need a second factor (withdrawing, creating API keys) look for it.
+OTP_CLAIM = "otp"
+SIGN_IN_CLAIM = "sid"
 
 
 class VersionedRefreshToken(RefreshToken):
@@ -10,9 +15,12 @@ class VersionedRefreshToken(RefreshToken):
     User.token_version at issue time."""
 
     @classmethod
-    def for_user(cls, user):
+    def for_user(cls, user, *, two_factor: bool = False, sign_in_id: str | None = None):
         token = super().for_user(user)
         token[VERSION_CLAIM] = user.token_version
+        token[OTP_CLAIM] = two_factor
+        if sign_in_id:
+            token[SIGN_IN_CLAIM] = sign_in_id
         return token
 
 

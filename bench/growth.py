@@ -25,14 +25,21 @@ BATCH = 20_000
 
 def _users(count: int):
     from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
 
     from accounts.models import User
 
     unusable = make_password(None)
+    verified = timezone.now()  # seeded accounts sell and withdraw at once
     users = []
     for start in range(0, count, BATCH):
         users += User.objects.bulk_create(
-            User(email=f"growth{i}@bench.example", role="CUSTOMER", password=unusable)
+            User(
+                email=f"growth{i}@bench.example",
+                role="CUSTOMER",
+                password=unusable,
+                email_verified_at=verified,
+            )
             for i in range(start, min(count, start + BATCH))
         )
     return users

@@ -19,6 +19,7 @@ HOT_STOCK = 10**9
 
 def prepare(out_dir: Path) -> dict:
     from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
     from rest_framework_simplejwt.tokens import AccessToken
 
     from accounts.models import User
@@ -26,12 +27,23 @@ def prepare(out_dir: Path) -> dict:
     from wallets.services import wallet_deposit
 
     unusable = make_password(None)
+    verified = timezone.now()  # seeded accounts sell and withdraw at once
     merchants = User.objects.bulk_create(
-        User(email=f"merchant{i}@bench.example", role="MERCHANT", password=unusable)
+        User(
+            email=f"merchant{i}@bench.example",
+            role="MERCHANT",
+            password=unusable,
+            email_verified_at=verified,
+        )
         for i in range(MERCHANTS)
     )
     buyers = User.objects.bulk_create(
-        User(email=f"buyer{i}@bench.example", role="CUSTOMER", password=unusable)
+        User(
+            email=f"buyer{i}@bench.example",
+            role="CUSTOMER",
+            password=unusable,
+            email_verified_at=verified,
+        )
         for i in range(BUYERS)
     )
     for buyer in buyers:
@@ -52,7 +64,11 @@ def prepare(out_dir: Path) -> dict:
         for p in range(PRODUCTS_PER_MERCHANT)
     ]
     admin = User.objects.create(
-        email="admin@bench.example", role="ADMIN", is_staff=True, password=unusable
+        email="admin@bench.example",
+        role="ADMIN",
+        is_staff=True,
+        password=unusable,
+        email_verified_at=verified,
     )
     (out_dir / "admin.txt").write_text(f"{AccessToken.for_user(admin)}\n")
     (out_dir / "tokens.txt").write_text(

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from core.clients import client_ip
 from core.models import IdempotencyKey
 from core.money import format_money
+from core.ratelimit import parse_rate
 
 admin.site.site_header = admin.site.site_title = "Kassa administration"
 admin.site.index_title = "Kassa"
@@ -93,12 +94,6 @@ class MerchantScopedAdmin(admin.ModelAdmin):
         return self._is_staff_merchant(request) or super().has_view_permission(request, obj)
 
 
-def _parse_rate(rate: str) -> tuple[int, int]:
-    """'5/min' → (5, 60), in DRF's rate notation."""
-    count, period = rate.split("/")
-    return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
-
-
 def throttled_admin_login(request, extra_context=None):
     """The admin's login view, with failed attempts limited per client address
     (behind NUM_PROXIES trusted proxies, the client's, not the proxy's).
@@ -106,7 +101,7 @@ def throttled_admin_login(request, extra_context=None):
     Only failures count, so staff who type their password right are never
     locked out by someone else's guessing from another address.
     """
-    allowed, period = _parse_rate(settings.ADMIN_LOGIN_RATE)
+    allowed, period = parse_rate(settings.ADMIN_LOGIN_RATE)
     key = f"admin-login-failures:{client_ip(request)}"
     if request.method == "POST" and (cache.get(key) or 0) >= allowed:
         response = HttpResponse(

@@ -72,7 +72,12 @@ def api_exception_handler(exc, context):
         view = type(context.get("view")).__name__
         REFUSALS.labels(view, exc.code, exc.status).inc()
         set_rollback()
-        return Response({**error_body(exc.code, exc.message), **exc.extra}, status=exc.status)
+        headers = (
+            {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+        )
+        return Response(
+            {**error_body(exc.code, exc.message), **exc.extra}, status=exc.status, headers=headers
+        )
     if isinstance(exc, OperationalError | InterfaceError) or is_concurrency_conflict(exc):
         set_rollback()
         return _database_error_response(exc)

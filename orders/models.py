@@ -53,6 +53,11 @@ class Order(TimestampedModel):
     def __str__(self):
         return f"Order {self.pk} ({self.status})"
 
+    @property
+    def number(self) -> str:
+        """What people read out and search their mail for: the id's first part."""
+        return str(self.pk)[:8].upper()
+
 
 class OrderItem(models.Model):
     """A line of an order; name and price are copied at checkout and never change."""

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
@@ -8,6 +10,60 @@ from catalog.models import Product, ProductCode
 from core import crypto
 from orders.downloads import download_url
 from orders.models import DownloadGrant, Order, OrderEvent, OrderItem
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    name: str
+    merchant: str
+    unit_price: int
+    quantity: int
+    subtotal: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a receipt shows, the email and the printable page alike: amounts
+    from the order's own lines, never a code or a download link."""
+
+    order: Order
+    lines: list[ReceiptLine]
+    subtotal: int
+    # Whatever an order-level discount took off: the lines' sum less the total.
+    discount: int
+    total: int
+    refunded: int
+    payment_method: str
+    merchants: list[str]
+
+
+def merchant_display_name(merchant: User) -> str:
+    return merchant.full_name or "A Kassa merchant"
+
+
+def order_receipt(*, order: Order) -> Receipt:
+    items = list(order.items.select_related("merchant").order_by("id"))
+    lines = [
+        ReceiptLine(
+            name=item.name,
+            merchant=merchant_display_name(item.merchant),
+            unit_price=item.unit_price,
+            quantity=item.quantity,
+            subtotal=item.subtotal,
+        )
+        for item in items
+    ]
+    subtotal = sum(line.subtotal for line in lines)
+    return Receipt(
+        order=order,
+        lines=lines,
+        subtotal=subtotal,
+        discount=max(subtotal - order.total, 0),
+        total=order.total,
+        refunded=order.refunded_amount,
+        payment_method=order.get_payment_method_display(),
+        merchants=sorted({line.merchant for line in lines}),
+    )
 
 
 def _with_items(queryset: QuerySet) -> QuerySet:

@@ -2,8 +2,17 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from core.task_names import RELEASE_EXPIRED_RESERVATIONS, SEND_ORDER_READY_EMAIL
-from orders.services import order_release_expired
+from core.task_names import (
+    RELEASE_EXPIRED_RESERVATIONS,
+    SEND_ORDER_READY_EMAIL,
+    SEND_ORDER_RECEIPT,
+    SEND_REFUND_NOTICE,
+)
+from orders.services import (
+    order_receipt_email_send,
+    order_refund_notice_send,
+    order_release_expired,
+)
 from orders.services.delivery import order_ready_email_send
 
 
@@ -26,3 +35,25 @@ def send_order_ready_email_task(order_id: str) -> None:
     with backoff (5 s, 10 s, … up to 10 minutes). A duplicate email after a
     worker crash is harmless: it names where the order is, not the codes."""
     order_ready_email_send(order_id=order_id)
+
+
+EMAIL_RETRIES = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "max_retries": 8,
+}
+
+
+@shared_task(name=SEND_ORDER_RECEIPT, **EMAIL_RETRIES)
+def send_order_receipt_task(order_id: str) -> None:
+    """After the commit that paid the order, retried like "Your order is ready"; a
+    duplicate after a worker crash is one more copy of the same receipt."""
+    order_receipt_email_send(order_id=order_id)
+
+
+@shared_task(name=SEND_REFUND_NOTICE, **EMAIL_RETRIES)
+def send_refund_notice_task(order_id: str, amount: int) -> None:
+    order_refund_notice_send(order_id=order_id, amount=amount)

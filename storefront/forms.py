@@ -2,9 +2,11 @@
 minor units; every money-moving form carries its one-time key."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 
 from accounts.models import User
+from accounts.services import password_reset_complete, password_reset_request
+from core.clients import client_ip
 from core.forms import OneTimeKeyForm
 from core.money import default_currency, to_minor_units
 from orders.limits import MAX_QUANTITY
@@ -138,4 +140,66 @@ class PasswordChangeForm(forms.Form):
         label="New password",
         max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(
+        label="New email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Current password",
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Django's form, whose save() asks the service instead of mailing here and
+    now: the lookup and the mail happen in a task, so the page answers alike
+    for every email."""
+
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def save(self, *, request, **kwargs):
+        password_reset_request(email=self.cleaned_data["email"], client_ip=client_ip(request))
+
+
+class PasswordResetSetForm(SetPasswordForm):
+    """Django's form; save() sets the password through the service, which checks
+    the link again under a lock and ends every other session and token."""
+
+    new_password1 = forms.CharField(
+        label="New password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label="New password again",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, user, *args, uidb64: str, token: str, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.uidb64, self.token = uidb64, token
+
+    def save(self, commit=True):
+        return password_reset_complete(
+            uidb64=self.uidb64, token=self.token, new_password=self.cleaned_data["new_password1"]
+        )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Authentication code",
+        max_length=32,
+        help_text="The 6 digits your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
     )

@@ -10,9 +10,11 @@ FUZZ_EXAMPLES sets the examples per operation (default 30).
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
@@ -20,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from accounts.tests.totp import totp  # noqa: E402
 from bench.stack import (  # noqa: E402
     _free_port,
     _run,
@@ -32,15 +35,32 @@ from bench.stack import (  # noqa: E402
 CHECKS = "not_a_server_error,response_schema_conformance"
 
 
-def _login(base: str, email: str, password: str) -> str:
+def _post(url: str, body: dict) -> tuple[int, dict]:
     request = urllib.request.Request(  # noqa: S310 - our own server
-        f"{base}/api/v1/auth/login",
-        data=json.dumps({"email": email, "password": password}).encode(),
+        url,
+        data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return json.loads(response.read())["access"]
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def _login(base: str, email: str, password: str, secrets: dict[str, str]) -> str:
+    """A token pair's access token; an account with two-factor sign-in (the demo
+    merchant) completes the second step with a code from the key seed_demo printed."""
+    status, body = _post(f"{base}/api/v1/auth/login", {"email": email, "password": password})
+    if status == 401 and body.get("code") == "otp_required":
+        status, body = _post(
+            f"{base}/api/v1/auth/login/otp",
+            {"challenge": body["challenge"], "code": totp(secrets[email])},
+        )
+    if status != 200:
+        raise SystemExit(f"make fuzz: cannot log in as {email}: {status} {body}")
+    return body["access"]
 
 
 def main() -> int:
@@ -60,7 +80,8 @@ def main() -> int:
         )
         env.pop("REDIS_URL", None)  # the fuzzed server uses its own in-process cache
         _run([sys.executable, "manage.py", "migrate", "--noinput"], env)
-        _run([sys.executable, "manage.py", "seed_demo"], env)
+        seeded = _run([sys.executable, "manage.py", "seed_demo"], env).stdout
+        secrets = dict(re.findall(r"two-factor secret (\S+): ([A-Z2-7]+)", seeded))
         server_log = stack.enter_context(open(Path(work) / "server.log", "w"))  # noqa: SIM115
         server = start_gunicorn(port, env, stdout=server_log, stderr=subprocess.STDOUT)
         stack.callback(server.wait, 20)
@@ -72,7 +93,7 @@ def main() -> int:
             ("customer@example.com", "customer123"),
             ("merchant@example.com", "merchant123"),
         ]:
-            token = _login(base, email, password)
+            token = _login(base, email, password, secrets)
             print(f"\n=== schemathesis as {email} ===", flush=True)
             result = subprocess.run(  # noqa: S603
                 [

@@ -3,6 +3,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import request_two_factor_verified
 from core.idempotency import idempotent
 from core.money import AmountField, CurrencyField, default_currency
 from core.pagination import newest_first_paginated, paginate_newest_first
@@ -35,7 +36,9 @@ class WalletDetailApi(APIView):
 
 
 class WalletWithdrawApi(APIView):
-    """Pay out of your wallet; never below zero (409 insufficient_funds)."""
+    """Pay out of your wallet; never below zero (409 insufficient_funds). Needs a
+    verified email (403 email_unverified) and, for an account with two-factor
+    sign-in, a token from a login that gave the code (403 otp_required)."""
 
     class InputSerializer(serializers.Serializer):
         amount = AmountField()
@@ -53,6 +56,7 @@ class WalletWithdrawApi(APIView):
             amount=data["amount"],
             currency=_currency_or_default(data),
             description=data["description"],
+            two_factor_verified=request_two_factor_verified(request),
         )
         return Response(
             WalletTransactionOutputSerializer(entry).data, status=status.HTTP_201_CREATED

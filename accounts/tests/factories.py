@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -13,6 +14,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"User{n}")
     role = User.Role.CUSTOMER
     password = factory.django.Password("correct-horse-battery")
+    # Verified, as most accounts are: the gates on unverified ones are tested
+    # with email_verified_at=None.
+    email_verified_at = factory.LazyFunction(timezone.now)
 
 
 class MerchantFactory(UserFactory):

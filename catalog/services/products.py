@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
+from accounts.services import email_verified_check
 from catalog import cache
 from catalog.errors import CatalogErrorCode, stock_managed_by_codes
 from catalog.locks import stock_lock
@@ -33,7 +34,10 @@ def product_create(
     unlimited_stock: bool = False,
 ) -> Product:
     """A new product with its opening stock. A codes product opens with none:
-    each code uploaded is one unit (codes_add)."""
+    each code uploaded is one unit (codes_add). An active one is on sale, which
+    needs the merchant's email verified (email_unverified, 403)."""
+    if is_active:
+        email_verified_check(user=merchant)
     if delivery_kind == Kind.CODES and stock:
         raise stock_managed_by_codes()
     product = Product(
@@ -63,10 +67,14 @@ def product_create(
 
 @transaction.atomic
 def product_update(*, product: Product, data: dict) -> Product:
-    """Change a product's listing. Existing orders keep their own name and price."""
+    """Change a product's listing. Existing orders keep their own name and price.
+    Putting it (back) on sale needs the merchant's email verified
+    (email_unverified, 403)."""
     unknown = set(data) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
+    if data.get("is_active") and not product.is_active:
+        email_verified_check(user=product.merchant)
     stock_lock(product_ids=[product.pk])  # waits for checkouts selling it now
     for field, value in data.items():
         setattr(product, field, value)

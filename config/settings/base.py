@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "django_prometheus",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
@@ -54,6 +57,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed its second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # A session whose account needs a second factor it has not given yet can
+    # only give it (or sign out); its sign-in's "last seen" for "Account".
+    "accounts.middleware.SecondFactorMiddleware",
+    "accounts.middleware.SignInActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -194,6 +203,9 @@ AXES_USERNAME_CALLABLE = "accounts.backends.login_identity"
 AXES_CLIENT_IP_CALLABLE = "core.clients.client_ip"
 AXES_WHITELIST_CALLABLE = "core.clients.is_api_request"
 AXES_LOCKOUT_TEMPLATE = "storefront/locked_out.html"
+
+# Password reset, email verification and two-factor sign-in: accounts.py.
+from config.settings.accounts import *  # noqa: E402, F403
 
 # --- I18N / static ------------------------------------------------------------
 

@@ -53,3 +53,6 @@ if _worker.startswith("gw") and REDIS_URL:
 PROMETHEUS_MULTIPROC_DIR = str(_SCRATCH / "prometheus")
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = PROMETHEUS_MULTIPROC_DIR
 Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# Staff and merchants in the suite reach /admin/ with the password alone; the
+# requirement itself is tested with override_settings(KASSA_REQUIRE_2FA=True).
+KASSA_REQUIRE_2FA = False

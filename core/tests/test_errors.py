@@ -48,7 +48,7 @@ def test_method_not_allowed_has_the_error_shape(customer_client):
 
 def test_unexpected_exception_is_500_with_the_shape_and_no_internals(customer_client):
     with mock.patch(
-        "accounts.api.UserOutputSerializer", side_effect=RuntimeError("secret internals")
+        "accounts.api.auth.UserOutputSerializer", side_effect=RuntimeError("secret internals")
     ):
         response = customer_client.get("/api/v1/auth/me")
 

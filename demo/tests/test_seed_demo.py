@@ -1,7 +1,11 @@
+import io
+import re
+
 import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from accounts.tests.totp import totp
 from catalog.models import Product
 from orders.models import DownloadGrant, Order
 from payments.models import Checkout
@@ -11,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_is_idempotent_and_creates_working_logins(api_client):
-    call_command("seed_demo")
-    call_command("seed_demo")
+    call_command("seed_demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    secrets = dict(re.findall(r"two-factor secret (\S+): ([A-Z2-7]+)", out.getvalue()))
 
     assert User.objects.count() == 5
     assert Product.objects.filter(merchant__email="merchant@example.com").count() == 6
@@ -32,6 +38,8 @@ def test_seed_demo_is_idempotent_and_creates_working_logins(api_client):
     merchant = User.objects.get(email="merchant@example.com")
     assert merchant.is_staff and merchant.groups.filter(name="Merchants").exists()
     assert User.objects.get(email="admin@example.com").is_superuser
+    assert not User.objects.filter(email_verified_at__isnull=True).exists()
+    assert set(secrets) == {"merchant@example.com", "admin@example.com"}
     for email, password in [
         ("customer@example.com", "customer123"),
         ("merchant@example.com", "merchant123"),
@@ -39,6 +47,12 @@ def test_seed_demo_is_idempotent_and_creates_working_logins(api_client):
         ("admin@example.com", "admin123"),
     ]:
         response = api_client.post("/api/v1/auth/login", {"email": email, "password": password})
+        if email in secrets:  # the printed secret completes the second step
+            assert response.status_code == 401 and response.json()["code"] == "otp_required"
+            response = api_client.post(
+                "/api/v1/auth/login/otp",
+                {"challenge": response.json()["challenge"], "code": totp(secrets[email])},
+            )
         assert response.status_code == 200, email
     assert ledger_violations() == []
 

@@ -11,6 +11,11 @@ from orders.services.lifecycle import (
     order_release_expired,
     order_transition,
 )
+from orders.services.receipts import (
+    order_receipt_email_send,
+    order_receipt_resend,
+    order_refund_notice_send,
+)
 from orders.services.settlement import (
     order_mark_paid,
     order_record_card_refund,
@@ -22,7 +27,10 @@ __all__ = [
     "order_fulfill",
     "order_mark_paid",
     "order_place",
+    "order_receipt_email_send",
+    "order_receipt_resend",
     "order_record_card_refund",
+    "order_refund_notice_send",
     "order_refund_to_wallet",
     "order_release_expired",
     "order_transition",

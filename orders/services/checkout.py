@@ -19,6 +19,7 @@ from orders.errors import OrderErrorCode
 from orders.limits import MAX_LINES, MAX_QUANTITY
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
+from orders.services.receipts import order_receipt_enqueue
 from orders.services.settlement import merchant_shares, move_order_stock
 from orders.state import order_initial_status
 from wallets.errors import WalletErrorCode
@@ -169,6 +170,7 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
         created_by=order.buyer,
     )
     deliver(order, lines, kinds, reserved=False)
+    order_receipt_enqueue(order)
     return order
 
 

@@ -15,6 +15,7 @@ from orders.errors import OrderErrorCode
 from orders.locks import order_qs_for_update
 from orders.models import Order
 from orders.services.delivery import deliver, delivery_kinds, downloads_revoke
+from orders.services.receipts import order_receipt_enqueue, order_refund_notice_enqueue
 from orders.state import can_transition, invalid_transition, order_set_status
 from wallets.locks import wallets_lock
 from wallets.models import Transfer, Wallet
@@ -105,6 +106,7 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
     )
     order.reserved_until = None
     order = order_set_status(order, S.PAID, actor=None, reason=reason)
+    order_receipt_enqueue(order)
     if deliver(order, items, delivery_kinds(locked_stock), reserved=True):
         order = order_set_status(order, S.FULFILLED, actor=None, reason="delivered")
     return order
@@ -157,6 +159,7 @@ def order_refund_to_wallet(*, order: Order, actor: User | None, reason: str = ""
     )
     _take_back_units(order, locked_stock, items, actor)
     order.refunded_amount = order.total
+    order_refund_notice_enqueue(order, order.total)
     return order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
 
 
@@ -172,6 +175,7 @@ def order_record_card_refund(
     if order.status not in (S.PAID, S.FULFILLED):
         return order
     order.refunded_amount += amount
+    order_refund_notice_enqueue(order, amount)
     if order.refunded_amount < order.total:
         order.save(update_fields=["refunded_amount", "updated_at"])
         return order

@@ -23,9 +23,11 @@ from orders.selectors import (
     order_event_list,
     order_get_visible,
     order_list_for_buyer,
+    order_receipt,
 )
-from orders.services import order_cancel
+from orders.services import order_cancel, order_receipt_resend
 from orders.services.delivery import download_consume, download_link_renew
+from orders.services.receipts import RECEIPTED
 from payments.gateways import TransientGatewayError, browser_payments_enabled
 from payments.models import Payment
 from payments.selectors import payment_list_for_order
@@ -183,3 +185,27 @@ def download(request, token):
         context = {"title": "This file is not available right now", "message": str(unavailable)}
         return render(request, "storefront/download_gone.html", context, status=503)
     return FileResponse(handle, as_attachment=True, filename=product.download_name)
+
+
+@login_required
+def order_receipt_view(request, order_id):
+    """The printable receipt, for a paid order."""
+    order = _own_order(request, order_id)
+    if order.status not in RECEIPTED:
+        messages.info(request, "This order has a receipt once it is paid.")
+        return redirect("storefront:order", order_id=order.pk)
+    return render(request, "storefront/order_receipt.html", {"receipt": order_receipt(order=order)})
+
+
+@login_required
+@require_POST
+def order_receipt_email(request, order_id):
+    """ "Email my receipt again"."""
+    order = _own_order(request, order_id)
+    try:
+        order_receipt_resend(order=order)
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"Your receipt is on its way to {order.buyer.email}.")
+    return redirect("storefront:order", order_id=order.pk)

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.authentication import request_two_factor_verified
 from core.money import default_currency, format_money
 from core.pages import page_of, run_form_action
 from payments.models import Payment
@@ -75,7 +76,12 @@ def withdraw(request):
     amount = form.cleaned_data["amount"]
 
     def pay_out() -> dict:
-        entry = wallet_withdraw(user=request.user, amount=amount, currency=default_currency())
+        entry = wallet_withdraw(
+            user=request.user,
+            amount=amount,
+            currency=default_currency(),
+            two_factor_verified=request_two_factor_verified(request),
+        )
         return {"entry_id": entry.pk}
 
     outcome = run_form_action(request, form, pay_out)

@@ -9,9 +9,12 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from accounts.services import totp_secret
 from accounts.tests.factories import AdminFactory, MerchantFactory, UserFactory
+from accounts.tests.totp import totp
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from orders.tests.factories import place_order
@@ -219,7 +222,12 @@ def test_the_demo_merchant_logs_into_the_admin():
         "/admin/login/?next=/admin/",
         {"username": "merchant@example.com", "password": "merchant123", "next": "/admin/"},
     )
+    asked = client.get("/admin/")
+    code = totp(totp_secret(TOTPDevice.objects.get(user__email="merchant@example.com")))
+    signed_in = client.post("/login/code/?next=/admin/", {"code": code, "next": "/admin/"})
 
     assert response.status_code == 302 and response.url == "/admin/"
+    assert asked.status_code == 302 and asked.url.startswith("/login/code/")
+    assert signed_in.status_code == 302 and signed_in.url == "/admin/"
     products = client.get("/admin/catalog/product/").content.decode()
     assert "Steam Gift Card" in products and "Game Pass Code" not in products

@@ -40,6 +40,7 @@ def test_no_page_answers_a_server_error_to_anyone(who):
         "line_id": order.items.get().pk,
         "code_id": 1,
         "token": "not-a-signed-token",
+        "uidb64": "bm90LWEtdXNlcg",
     }
     client = Client()
     visitor = {"customer": buyer, "merchant": merchant, "admin": AdminFactory()}.get(who)

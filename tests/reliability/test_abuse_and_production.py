@@ -120,7 +120,7 @@ def test_no_stack_trace_reaches_a_client_even_with_debug_on(settings, customer):
     from unittest import mock
 
     settings.DEBUG = True
-    with mock.patch("accounts.api.UserOutputSerializer", side_effect=RuntimeError("secret")):
+    with mock.patch("accounts.api.auth.UserOutputSerializer", side_effect=RuntimeError("secret")):
         response = client_for(customer).get("/api/v1/auth/me")
 
     assert response.status_code == 500

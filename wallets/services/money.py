@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import transaction
 
 from accounts.models import User
+from accounts.services import email_verified_check, two_factor_check
 from core.exceptions import ApplicationError
 from core.money import format_money
 from wallets.errors import WalletErrorCode
@@ -65,12 +66,21 @@ def wallet_deposit(
 
 @transaction.atomic
 def wallet_withdraw(
-    *, user: User, amount: int, currency: str, description: str = ""
+    *,
+    user: User,
+    amount: int,
+    currency: str,
+    description: str = "",
+    two_factor_verified: bool = False,
 ) -> LedgerEntry:
     """Pay out of the user's wallet (a merchant's available balance). Raises
-    invalid (400) below MINIMUM_WITHDRAWAL, merchant_in_debt (409) while a
-    dispute left the merchant owing, and insufficient_funds (409) past the
-    balance."""
+    invalid (400) below MINIMUM_WITHDRAWAL, email_unverified (403) until the
+    email is verified, otp_required (403) for an account with two-factor sign-in
+    unless the caller gave its second factor (`two_factor_verified`),
+    merchant_in_debt (409) while a dispute left the merchant owing, and
+    insufficient_funds (409) past the balance."""
+    email_verified_check(user=user)
+    two_factor_check(user=user, verified=two_factor_verified)
     withdrawal_amount_check(amount=amount, currency=currency)
     if Wallet.objects.filter(
         kind=Wallet.Kind.DEBT, owner=user, currency=currency, balance__lt=0

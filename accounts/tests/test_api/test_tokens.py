@@ -80,6 +80,8 @@ def test_me_returns_the_user_without_password(api_client):
         "last_name": user.last_name,
         "role": "CUSTOMER",
         "date_joined": body["date_joined"],
+        "email_verified": True,
+        "two_factor_enabled": False,
     }
 
 

@@ -1,10 +1,14 @@
 """Demo data for `make run`. Safe to run any number of times."""
 
+from base64 import b32encode
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.services import user_grant_merchant_admin
+from accounts.services import totp_secret, two_factor_enable_with_secret, user_grant_merchant_admin
 from demo.catalog import seed_products
 from demo.orders import seed_orders
 from demo.payments import seed_checkouts
@@ -20,6 +24,12 @@ DEMO_USERS = [
     ("studio@example.com", "merchant123", User.Role.MERCHANT, "Olu", "Studio"),
     ("admin@example.com", "admin123", User.Role.ADMIN, "Ada", "Admin"),
 ]
+# Two-factor keys of the demo merchant and admin: as public as their passwords,
+# so anyone trying the demo can add them to an authenticator app (README).
+DEMO_TOTP_KEYS = {
+    "merchant@example.com": b"kassa-demo-merchant!",
+    "admin@example.com": b"kassa-demo-admin-key",
+}
 
 
 class Command(BaseCommand):
@@ -38,10 +48,14 @@ class Command(BaseCommand):
                 user.set_password(password)
                 if role == User.Role.ADMIN:
                     user.is_staff = user.is_superuser = True
-                user.save()
+            if not user.email_verified:
+                user.email_verified_at = timezone.now()  # no link to click in a demo
+            user.save()
             if user.is_merchant:
                 user_grant_merchant_admin(user=user)  # the admin, scoped to their rows
             self.stdout.write(f"{'created' if created else 'exists '} {role:<8} {email}")
+        for email, key in DEMO_TOTP_KEYS.items():
+            self._two_factor(User.objects.get(email=email), key)
         merchants = {u.email: u for u in User.objects.filter(role=User.Role.MERCHANT)}
         seed_products(merchants=merchants, stdout=self.stdout)
         merchant = merchants["merchant@example.com"]
@@ -61,3 +75,12 @@ class Command(BaseCommand):
             seed_orders(customer=customer, merchant=merchant, stdout=self.stdout)
             seed_checkouts(merchant=merchant, customer=customer, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    def _two_factor(self, user: User, key: bytes) -> None:
+        """Enrolled once with the fixed key; a key changed by hand is kept."""
+        if not user.two_factor_enabled:
+            codes = two_factor_enable_with_secret(user=user, secret=key)
+            self.stdout.write(f"two-factor on for {user.email}; recovery codes: {' '.join(codes)}")
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        secret = totp_secret(device) if device else b32encode(key).decode()
+        self.stdout.write(f"two-factor secret {user.email}: {secret}")

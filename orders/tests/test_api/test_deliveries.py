@@ -143,9 +143,9 @@ def test_the_buyer_is_emailed_without_the_codes(buyer, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True):
         order = place_order(buyer, [(product, 1)])
 
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.subject == "Your order is ready"
+    ready = [message for message in mail.outbox if message.subject == "Your order is ready"]
+    assert len(ready) == 1
+    message = ready[0]
     assert message.to == [buyer.email]
     assert f"/orders/{order.pk}/" in message.body
     assert "AAAA-1111" not in message.body
@@ -331,4 +331,5 @@ def test_the_ready_email_is_retried_when_the_mail_server_fails(
         place_order(buyer, [(product, 1)])
 
     assert calls == ["Your order is ready", "Your order is ready"]
-    assert [message.subject for message in mail.outbox] == ["Your order is ready"]
+    ready = [message for message in mail.outbox if message.subject == "Your order is ready"]
+    assert len(ready) == 1

@@ -1,25 +1,33 @@
+from django.conf import settings
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.models import update_last_login
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
-from rest_framework_simplejwt.serializers import TokenBlacklistSerializer
 
+from accounts.authentication import request_two_factor_verified
 from accounts.errors import AccountErrorCode
 from accounts.models import User
 from accounts.selectors import user_email_exists
 from accounts.serializers import (
     AuthOutputSerializer,
+    OtpAuthOutputSerializer,
+    OtpRequiredSerializer,
     TokenPairOutputSerializer,
     UserOutputSerializer,
 )
 from accounts.services import (
     EMAIL_TAKEN,
+    Client,
+    otp_challenge_complete,
+    otp_challenge_issue,
+    two_factor_required,
     user_change_password,
     user_issue_tokens,
+    user_logout_refresh_token,
     user_register,
     user_rotate_refresh_token,
 )
@@ -27,7 +35,7 @@ from accounts.throttles import AuthRateThrottle
 from core.exceptions import ApplicationError
 
 
-class _PublicAuthApi(APIView):
+class PublicAuthApi(APIView):
     """Reached without a token; a token error here is still a 401, not a 403."""
 
     permission_classes = [AllowAny]
@@ -37,13 +45,15 @@ class _PublicAuthApi(APIView):
         return 'Bearer realm="api"'
 
 
-def _auth_response(user: User, http_status: int) -> Response:
-    body = {"user": user, **user_issue_tokens(user=user)}
+def _auth_response(request, user: User, http_status: int) -> Response:
+    body = {"user": user, **user_issue_tokens(user=user, client=Client.of(request))}
     return Response(AuthOutputSerializer(body).data, status=http_status)
 
 
-class RegisterApi(_PublicAuthApi):
-    """Create an account (CUSTOMER or MERCHANT) and get a token pair."""
+class RegisterApi(PublicAuthApi):
+    """Create an account (CUSTOMER or MERCHANT) and get a token pair. A link to
+    verify the email is sent; until it is used the account cannot withdraw (nor a
+    merchant put products on sale): 403 email_unverified."""
 
     throttle_classes = [AuthRateThrottle]
 
@@ -66,11 +76,15 @@ class RegisterApi(_PublicAuthApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = user_register(**serializer.validated_data)
-        return _auth_response(user, status.HTTP_201_CREATED)
+        return _auth_response(request, user, status.HTTP_201_CREATED)
 
 
-class LoginApi(_PublicAuthApi):
-    """Swap an email and password for a token pair (access 15 minutes, refresh 7 days)."""
+class LoginApi(PublicAuthApi):
+    """Swap an email and password for a token pair (access 15 minutes, refresh 7 days).
+
+    An account with two-factor sign-in gets 401 otp_required with a `challenge`
+    instead, to complete at POST /auth/login/otp with a code; staff who have not
+    turned it on yet get 403 otp_enrolment_required."""
 
     throttle_classes = [AuthRateThrottle]
 
@@ -78,7 +92,16 @@ class LoginApi(_PublicAuthApi):
         email = serializers.CharField(max_length=254)
         password = serializers.CharField(write_only=True, max_length=128)
 
-    @extend_schema(request=InputSerializer, responses={200: AuthOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: AuthOutputSerializer,
+            401: OpenApiResponse(
+                OtpRequiredSerializer,
+                description="invalid_credentials, or otp_required with a challenge",
+            ),
+        },
+    )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -91,11 +114,52 @@ class LoginApi(_PublicAuthApi):
                 code=AccountErrorCode.INVALID_CREDENTIALS,
                 status=status.HTTP_401_UNAUTHORIZED,
             )
+        if user.two_factor_enabled:
+            raise ApplicationError(
+                "Enter the code from your authenticator app (or a recovery code).",
+                code=AccountErrorCode.OTP_REQUIRED,
+                status=status.HTTP_401_UNAUTHORIZED,
+                extra={
+                    "challenge": otp_challenge_issue(user=user),
+                    "expires_in": settings.OTP_CHALLENGE_SECONDS,
+                },
+            )
+        if two_factor_required(user):
+            raise ApplicationError(
+                "Staff accounts sign in with two-factor: turn it on at /account/two-factor/.",
+                code=AccountErrorCode.OTP_ENROLMENT_REQUIRED,
+                status=status.HTTP_403_FORBIDDEN,
+            )
         update_last_login(None, user)
-        return _auth_response(user, status.HTTP_200_OK)
+        return _auth_response(request, user, status.HTTP_200_OK)
 
 
-class RefreshApi(_PublicAuthApi):
+class LoginOtpApi(PublicAuthApi):
+    """The second step of an enrolled account's login: the `challenge` POST
+    /auth/login answered and a 6-digit code from the authenticator app, or one of
+    the recovery codes (each works once; the answer says how many are left).
+    Throttled like the login; a wrong code is 400 otp_invalid, an expired or used
+    challenge 401 otp_challenge_invalid."""
+
+    throttle_classes = [AuthRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        challenge = serializers.CharField(max_length=500)
+        code = serializers.CharField(max_length=32)
+
+    @extend_schema(request=InputSerializer, responses={200: OtpAuthOutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user, tokens, verified = otp_challenge_complete(
+            **serializer.validated_data, client=Client.of(request)
+        )
+        update_last_login(None, user)
+        body = {"user": user, **tokens, "recovery_codes_left": verified.recovery_codes_left}
+        return Response(OtpAuthOutputSerializer(body).data)
+
+
+class RefreshApi(PublicAuthApi):
     """Swap a refresh token for a new pair. Each refresh token works once: the old
     one is blacklisted, and of concurrent attempts with it exactly one succeeds."""
 
@@ -107,20 +171,27 @@ class RefreshApi(_PublicAuthApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            tokens = user_rotate_refresh_token(raw_token=serializer.validated_data["refresh"])
+            tokens = user_rotate_refresh_token(
+                raw_token=serializer.validated_data["refresh"], client=Client.of(request)
+            )
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
         return Response(TokenPairOutputSerializer(tokens).data)
 
 
-class LogoutApi(_PublicAuthApi):
-    """Blacklist a refresh token so it can never be used again."""
+class LogoutApi(PublicAuthApi):
+    """Blacklist a refresh token so it can never be used again; its sign-in leaves
+    the "Account" page."""
 
-    @extend_schema(request=TokenBlacklistSerializer, responses={204: None})
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={204: None})
     def post(self, request):
-        serializer = TokenBlacklistSerializer(data=request.data)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         try:
-            serializer.is_valid(raise_exception=True)
+            user_logout_refresh_token(raw_token=serializer.validated_data["refresh"])
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -140,7 +211,12 @@ class PasswordChangeApi(APIView):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tokens = user_change_password(user=request.user, **serializer.validated_data)
+        tokens = user_change_password(
+            user=request.user,
+            **serializer.validated_data,
+            client=Client.of(request) if request.auth is not None else None,
+            two_factor=request_two_factor_verified(request),
+        )
         if request.auth is None:  # a browser session: keep this one, end the others
             request.user.refresh_from_db()
             update_session_auth_hash(request._request, request.user)

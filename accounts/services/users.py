@@ -13,8 +13,16 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from accounts import merchants
 from accounts.errors import AccountErrorCode
 from accounts.locks import user_qs_for_update
-from accounts.models import User
-from accounts.tokens import VersionedRefreshToken, token_is_current
+from accounts.models import SignIn, User
+from accounts.services.emails import email_verification_enqueue
+from accounts.services.sign_ins import (
+    Client,
+    sign_in_end,
+    sign_in_start,
+    sign_in_touch,
+    user_end_tokens_and_sessions,
+)
+from accounts.tokens import OTP_CLAIM, SIGN_IN_CLAIM, VersionedRefreshToken, token_is_current
 from core.exceptions import ApplicationError
 
 EMAIL_TAKEN = "A user with this email already exists."
@@ -23,7 +31,8 @@ EMAIL_TAKEN = "A user with this email already exists."
 def user_register(
     *, email: str, password: str, role: str, first_name: str = "", last_name: str = ""
 ) -> User:
-    """Create an active user.
+    """Create an active user, unverified: a link to verify the email is sent
+    once the account commits.
 
     Raises ValidationError keyed by field for a weak password or a taken email,
     including an email taken by a concurrent registration.
@@ -44,6 +53,7 @@ def user_register(
             user.save()
             if user.is_merchant:
                 user_grant_merchant_admin(user=user)
+            email_verification_enqueue(user=user, email=user.email)
     except IntegrityError as exc:
         raise ValidationError({"email": [EMAIL_TAKEN]}) from exc
     return user
@@ -72,13 +82,20 @@ def _merchants_group() -> Group:
     return group
 
 
-def user_issue_tokens(*, user: User) -> dict[str, str]:
-    refresh = VersionedRefreshToken.for_user(user)
+def user_issue_tokens(
+    *, user: User, client: Client | None = None, two_factor: bool = False
+) -> dict[str, str]:
+    """A token pair; with `client`, a new sign-in that "Account" lists."""
+    sign_in = sign_in_start(user=user, kind=SignIn.Kind.API, client=client) if client else None
+    refresh = VersionedRefreshToken.for_user(
+        user, two_factor=two_factor, sign_in_id=str(sign_in.pk) if sign_in else None
+    )
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
-def user_rotate_refresh_token(*, raw_token: str) -> dict[str, str]:
-    """Swap a refresh token for a new pair, exactly once.
+def user_rotate_refresh_token(*, raw_token: str, client: Client | None = None) -> dict[str, str]:
+    """Swap a refresh token for a new pair, exactly once; the pair keeps the
+    token's sign-in and whether a second factor was given.
 
     The old token's blacklist row is the one-time ticket: its unique constraint
     lets one of any number of concurrent rotations insert it, and every other
@@ -103,7 +120,22 @@ def user_rotate_refresh_token(*, raw_token: str) -> dict[str, str]:
                 BlacklistedToken.objects.create(token=outstanding)
         except IntegrityError as exc:
             raise TokenError("Token is blacklisted") from exc
-        return user_issue_tokens(user=user)
+        sign_in_id = refresh.get(SIGN_IN_CLAIM)
+        if sign_in_id:
+            sign_in_touch(sign_in_id=sign_in_id, client=client)
+        pair = VersionedRefreshToken.for_user(
+            user, two_factor=bool(refresh.get(OTP_CLAIM, False)), sign_in_id=sign_in_id
+        )
+        return {"access": str(pair.access_token), "refresh": str(pair)}
+
+
+def user_logout_refresh_token(*, raw_token: str) -> None:
+    """Blacklist a refresh token; its sign-in leaves "Account". TokenError for
+    an invalid, expired or already blacklisted token."""
+    refresh = RefreshToken(raw_token)
+    refresh.blacklist()
+    if sign_in_id := refresh.get(SIGN_IN_CLAIM):
+        sign_in_end(sign_in_id=sign_in_id)
 
 
 def _password_guesses_key(user: User) -> str:
@@ -130,10 +162,20 @@ def _count_wrong_guess(user: User) -> None:
 
 
 @transaction.atomic
-def user_change_password(*, user: User, old_password: str, new_password: str) -> dict[str, str]:
+def user_change_password(
+    *,
+    user: User,
+    old_password: str,
+    new_password: str,
+    client: Client | None = None,
+    keep_sign_in_id: str | None = None,
+    two_factor: bool = False,
+) -> dict[str, str]:
     """Set a new password and end every session of the account: each outstanding
     refresh token is blacklisted and each access token stops working (the token
-    version moves on). Returns a fresh token pair for the caller.
+    version moves on). Returns a fresh token pair for the caller, saying a second
+    factor was given when `two_factor` says the caller gave one; the browser
+    sign-in `keep_sign_in_id` stays listed.
 
     Raises ValidationError keyed by field for a wrong old or a weak new password,
     and too_many_attempts (429) once the account has guessed too often.
@@ -149,13 +191,6 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     except ValidationError as exc:
         raise ValidationError({"new_password": exc.messages}) from exc
     user.set_password(new_password)
-    user.token_version += 1
+    user_end_tokens_and_sessions(user=user, keep_sign_in_id=keep_sign_in_id)
     user.save(update_fields=["password", "token_version"])
-    BlacklistedToken.objects.bulk_create(
-        [
-            BlacklistedToken(token=token)
-            for token in OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-        ],
-        ignore_conflicts=True,
-    )
-    return user_issue_tokens(user=user)
+    return user_issue_tokens(user=user, client=client, two_factor=two_factor)
