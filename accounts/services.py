@@ -1,7 +1,11 @@
+import secrets
+from datetime import timedelta
+
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -10,8 +14,9 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import merchants
 from accounts.locks import user_qs_for_update
-from accounts.models import User
+from accounts.models import ApiKey, User
 from accounts.tokens import VersionedRefreshToken, token_is_current
+from core import crypto
 
 EMAIL_TAKEN = "A user with this email already exists."
 
@@ -128,3 +133,41 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
         ignore_conflicts=True,
     )
     return user_issue_tokens(user=user)
+
+
+# --- merchant API keys ----------------------------------------------------------------
+
+API_KEY_PREFIX = "kassa_sk_"
+# How stale ApiKey.last_used_at may get: one UPDATE a minute per key, not one
+# per request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def api_key_create(*, merchant: User, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
+    """A new key and the key itself, which is returned here only: the database
+    keeps a keyed hash, so nobody can show it again. Repeating the call makes
+    another key (revoke the one not needed)."""
+    raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        merchant=merchant,
+        name=name,
+        scopes=[scope for scope in ApiKey.Scope.values if scope in scopes],
+        hashed_key=crypto.fingerprint(raw),
+        last_four=raw[-4:],
+    )
+    return key, raw
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    """The key answers 401 from now on. Revoking it again changes nothing."""
+    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    key.refresh_from_db(fields=["revoked_at"])
+    return key
+
+
+def api_key_touch(*, key: ApiKey) -> None:
+    """Note that the key was used now, at most once per LAST_USED_RESOLUTION."""
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now

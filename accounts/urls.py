@@ -9,4 +9,6 @@ urlpatterns = [
     path("auth/logout", api.LogoutApi.as_view(), name="auth-logout"),
     path("auth/password", api.PasswordChangeApi.as_view(), name="auth-password"),
     path("auth/me", api.MeApi.as_view(), name="auth-me"),
+    path("api-keys", api.ApiKeyListCreateApi.as_view(), name="api-key-list"),
+    path("api-keys/<uuid:key_id>", api.ApiKeyRevokeApi.as_view(), name="api-key-detail"),
 ]

@@ -3,6 +3,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import ApiKeyAccess
 from core.idempotency import idempotent
 from core.money import AmountField, CurrencyField, default_currency
 from core.pagination import newest_first_paginated, paginate_newest_first
@@ -34,6 +35,8 @@ class WalletDetailApi(APIView):
 
 class WalletWithdrawApi(APIView):
     """Pay out of your wallet; never below zero (409 insufficient_funds)."""
+
+    api_key_access = ApiKeyAccess.NONE
 
     class InputSerializer(serializers.Serializer):
         amount = AmountField()

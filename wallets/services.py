@@ -114,13 +114,16 @@ def _check_transfer(source: Wallet, target: Wallet, amount: int) -> None:
         )
 
 
-def transfers_locked(*, moves: list[dict], created_by: User | None = None) -> list[Transfer]:
+def transfers_locked(
+    *, moves: list[dict], created_by: User | None = None, with_rows: tuple = ()
+) -> list[Transfer]:
     """Several transfers between wallets this transaction holds locked (see
     transfer_locked), written together: one INSERT for the transfers and their
     ledger entries, and one UPDATE per wallet, whatever their number.
 
     moves: [{"source", "target", "amount", "kind", "reference"?, "description"?}],
-    applied in order.
+    applied in order. with_rows: (model, unsaved rows) batches of other tables
+    that go into the same INSERT (a checkout's events: no statement of their own).
     """
     now = timezone.now()
     records, entries, touched = [], [], {}
@@ -158,7 +161,7 @@ def transfers_locked(*, moves: list[dict], created_by: User | None = None) -> li
             touched[wallet.pk] = wallet
     for wallet in touched.values():
         Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance, updated_at=now)
-    insert_together((Transfer, records), (LedgerEntry, entries))
+    insert_together(*with_rows, (Transfer, records), (LedgerEntry, entries))
     return records
 
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "accounts",
+    "events",
     "wallets",
     "catalog",
     "orders",
@@ -302,6 +303,9 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "unacked_restore_throttle": 1,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# The queue tasks go to unless routed: an end-to-end test gives its worker a
+# queue of its own, so the tasks that worker sends stay with it.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -331,6 +335,17 @@ CELERY_BEAT_SCHEDULE = {
     "release-expired-reservations": {
         "task": task_names.RELEASE_EXPIRED_RESERVATIONS,
         "schedule": 60.0,
+    },
+    # Safety nets: each commit with events sends the relay, each relay the
+    # deliveries; these catch what a broker that was down lost, and retries
+    # due after a long backoff.
+    "relay-events": {
+        "task": task_names.RELAY_EVENTS,
+        "schedule": 15.0,
+    },
+    "resume-webhook-deliveries": {
+        "task": task_names.RESUME_WEBHOOK_DELIVERIES,
+        "schedule": 30.0,
     },
 }
 

@@ -16,3 +16,5 @@ if not KASSA_ENCRYPTION_KEYS:  # noqa: F405
         _key_file.write_bytes(Fernet.generate_key())
     KASSA_ENCRYPTION_KEYS = [_key_file.read_text().strip()]
 KASSA_FINGERPRINT_KEY = env("KASSA_FINGERPRINT_KEY", default="") or SECRET_KEY
+# A receiver on this machine (http://127.0.0.1:…) may take Kassa's webhooks.
+KASSA_WEBHOOKS_ALLOW_PRIVATE = env.bool("KASSA_WEBHOOKS_ALLOW_PRIVATE", default=True)

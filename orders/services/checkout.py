@@ -16,6 +16,7 @@ from core.bulk import insert_together
 from core.exceptions import ApplicationError
 from core.transactions import atomic_unless_whole
 from orders.errors import OrderErrorCode
+from orders.events import ORDER_FULFILLED, ORDER_PAID, order_events
 from orders.limits import MAX_LINES, MAX_QUANTITY
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
@@ -162,6 +163,12 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     move_order_stock(
         order, _lock_stock_for_sale(quantities), quantities, StockMove.SELL, order.buyer, names
     )
+    # Written with the transfers, under the merchants' wallet locks: the
+    # statement is one the checkout makes anyway, and a later sale of the same
+    # merchant inserts its events only after this one commits (events.services.relay).
+    events = order_events(order, lines, ORDER_PAID, status=S.PAID)
+    if order.status == S.FULFILLED:
+        events += order_events(order, lines, ORDER_FULFILLED)
     transfer_per_merchant(
         order,
         lines,
@@ -170,6 +177,7 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
         kind=Transfer.Kind.PURCHASE,
         to_merchants=True,
         actor=order.buyer,
+        events=events,
     )
     deliver(order, lines, kinds, reserved=False)
     return order

@@ -11,7 +11,16 @@ from catalog.locks import stock_lock
 from catalog.models import Product
 from catalog.services import StockMove, codes_burn, stock_apply
 from core.exceptions import ApplicationError
+from events.models import Event
+from events.services import events_record, events_relay_after_commit
 from orders.errors import OrderErrorCode
+from orders.events import (
+    ORDER_FULFILLED,
+    ORDER_PAID,
+    ORDER_REFUNDED,
+    merchant_subtotals,
+    order_events,
+)
 from orders.locks import order_qs_for_update
 from orders.models import Order
 from orders.services.delivery import deliver, delivery_kinds, downloads_revoke
@@ -56,10 +65,11 @@ def transfer_per_merchant(
     kind: str,
     to_merchants: bool,
     actor,
+    events=(),
 ) -> None:
     """One ledger transfer per merchant of `items`, for their lines' subtotal: from
-    `counterpart` to the merchant (a sale) or back (a refund), written together.
-    Wallets are locked."""
+    `counterpart` to the merchant (a sale) or back (a refund), written together
+    with `events` (one INSERT). Wallets are locked."""
     amounts: dict = defaultdict(int)
     for item in items:
         amounts[item.merchant_id] += item.subtotal
@@ -78,7 +88,9 @@ def transfer_per_merchant(
                 "reference": f"order:{order.pk}",
             }
         )
-    transfers_locked(moves=moves, created_by=actor)
+    transfers_locked(moves=moves, created_by=actor, with_rows=((Event, list(events)),))
+    if events:
+        events_relay_after_commit()
 
 
 @transaction.atomic
@@ -110,8 +122,11 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
     )
     order.reserved_until = None
     order = order_set_status(order, S.PAID, actor=None, reason=reason)
+    events = order_events(order, items, ORDER_PAID)
     if deliver(order, items, delivery_kinds(locked_stock), reserved=True):
         order = order_set_status(order, S.FULFILLED, actor=None, reason="delivered")
+        events += order_events(order, items, ORDER_FULFILLED)
+    events_record(events)
     return order
 
 
@@ -159,7 +174,9 @@ def order_refund_to_wallet(*, order: Order, actor: User | None, reason: str = ""
     )
     _take_back_units(order, locked_stock, items, actor)
     order.refunded_amount = order.total
-    return order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
+    order = order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
+    events_record(order_events(order, items, ORDER_REFUNDED, amount=merchant_subtotals(items)))
+    return order
 
 
 def order_record_card_refund(
@@ -176,6 +193,22 @@ def order_record_card_refund(
     order.refunded_amount += amount
     if order.refunded_amount < order.total:
         order.save(update_fields=["refunded_amount", "updated_at"])
-        return order
-    _take_back_units(order, locked_stock, items, actor)
-    return order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded to card")
+    else:
+        _take_back_units(order, locked_stock, items, actor)
+        order = order_set_status(
+            order, S.REFUNDED, actor=actor, reason=reason or "refunded to card"
+        )
+    events_record(
+        order_events(order, items, ORDER_REFUNDED, amount=_card_refund_shares(items, amount))
+    )
+    return order
+
+
+def _card_refund_shares(items, amount: int) -> dict:
+    """{merchant pk: their part of `amount`}: all of it for a single merchant's
+    order; an order of several merchants is refunded in full at once
+    (payments refuses a part), so each gets their lines' total."""
+    subtotals = merchant_subtotals(items)
+    if len(subtotals) == 1:
+        return dict.fromkeys(subtotals, amount)
+    return subtotals
