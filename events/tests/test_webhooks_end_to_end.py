@@ -11,7 +11,7 @@ from accounts.tests.factories import MerchantFactory, UserFactory
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from events import signing
-from events.tests.conftest import endpoint_for
+from events.tests.helpers import endpoint_for
 from wallets.tests.factories import funded_wallet
 
 pytestmark = pytest.mark.django_db(transaction=True)

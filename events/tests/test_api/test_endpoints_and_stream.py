@@ -10,7 +10,7 @@ from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from events.models import WebhookDelivery, WebhookEndpoint
 from events.services import events_relay, webhook_endpoint_create, webhook_endpoint_drain
-from events.tests.conftest import endpoint_for
+from events.tests.helpers import endpoint_for
 from orders.tests.factories import place_order
 from wallets.tests.factories import funded_wallet
 

@@ -16,7 +16,7 @@ from events.services import (
     webhook_endpoint_drain,
     webhook_endpoint_roll_secret,
 )
-from events.tests.conftest import endpoint_for
+from events.tests.helpers import endpoint_for
 from orders.tests.factories import place_order
 from wallets.tests.factories import funded_wallet
 
