@@ -27,5 +27,6 @@ def webhook_endpoint_qs_for_update():
 
 
 def webhook_delivery_qs_for_update():
-    # Lock order: the endpoint, then its deliveries.
-    return WebhookDelivery.objects.order_by("pk").select_for_update()
+    # Lock order: the endpoint, then its deliveries. of=("self",): the delivery
+    # row only, so its event (a nullable join) may come along.
+    return WebhookDelivery.objects.order_by("pk").select_for_update(of=("self",))
