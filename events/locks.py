@@ -4,7 +4,7 @@ import zlib
 
 from django.db import connection
 
-from events.models import WebhookDelivery, WebhookEndpoint
+from events.models import WebhookDelivery, WebhookEndpoint, WebhookSecret
 
 # One number for "the relay" among every advisory lock of the database.
 RELAY_LOCK_KEY = zlib.crc32(b"kassa.events.relay")
@@ -30,3 +30,7 @@ def webhook_delivery_qs_for_update():
     # Lock order: the endpoint, then its deliveries. of=("self",): the delivery
     # row only, so its event (a nullable join) may come along.
     return WebhookDelivery.objects.order_by("pk").select_for_update(of=("self",))
+
+
+def webhook_secret_qs_for_update():
+    return WebhookSecret.objects.order_by("pk").select_for_update()

@@ -13,6 +13,7 @@ from events import signing
 from events.models import WebhookDelivery, WebhookEndpoint
 from events.services import (
     webhook_deliveries_resume,
+    webhook_endpoint_create,
     webhook_endpoint_drain,
     webhook_endpoint_roll_secret,
 )
@@ -164,6 +165,22 @@ def test_a_receiver_that_does_not_answer_in_time_counts_as_failed(make_receiver,
     assert attempt.response_status is None
     assert attempt.error == "no answer within 0.3 s"
     assert attempt.duration_ms < 1200
+
+
+def test_a_receiver_that_refuses_the_connection_is_tried_again(sell, settings):
+    settings.WEBHOOK_MAX_RETRIES = 1
+    merchant = MerchantFactory()
+    # Port 9 (discard) on this machine: nothing listens, the connection is refused.
+    webhook_endpoint_create(merchant=merchant, url="http://127.0.0.1:9/hooks", event_types=["*"])
+
+    sell(merchant)
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == D.FAILED
+    assert [a.error.split(":")[0] for a in delivery.attempts.all()] == [
+        "ConnectionRefusedError",
+        "ConnectionRefusedError",
+    ]
 
 
 def test_redirects_are_not_followed(make_receiver, sell, settings):
