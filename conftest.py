@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import AdminFactory, MerchantFactory, UserFactory
+from events.tests.receiver import Receiver
 from payments.tests.worker import BROKERS, broker_reachable
 
 PASSWORD = "correct-horse-battery"
@@ -101,3 +102,26 @@ def broker(request):
     if not broker_reachable(url):
         pytest.skip(f"no broker at {url} (CI starts RabbitMQ and Redis)")
     return url
+
+
+@pytest.fixture
+def receiver():
+    """A merchant's webhook receiver on 127.0.0.1 answering 200 to everything."""
+    started = Receiver().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def make_receiver():
+    """make_receiver([500, 500], delay=..., body=..., headers=...): receivers
+    answering those statuses first, then 200."""
+    started = []
+
+    def make(*args, **kwargs) -> Receiver:
+        started.append(Receiver(*args, **kwargs).start())
+        return started[-1]
+
+    yield make
+    for one in started:
+        one.stop()

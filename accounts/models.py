@@ -152,3 +152,37 @@ class SignIn(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.user_id} ({self.ip_address})"
+
+
+class ApiKey(models.Model):
+    """A merchant's secret key for their own servers (`kassa_sk_…`). Only a
+    keyed hash of it is stored (core.crypto.fingerprint): the key itself is
+    shown once, when it is made, and nowhere else."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Write (products, payment links, fulfil and refund orders)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    merchant = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    scopes = models.JSONField(default=list)
+    hashed_key = models.CharField(max_length=64, unique=True)
+    last_four = models.CharField(max_length=4, help_text="Shown as kassa_sk_…abcd.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, help_text="To the minute.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.shown})"
+
+    @property
+    def shown(self) -> str:
+        return f"kassa_sk_…{self.last_four}"
+
+    @property
+    def can_write(self) -> bool:
+        return self.Scope.WRITE in self.scopes

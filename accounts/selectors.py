@@ -2,9 +2,12 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import SignIn, User
+from accounts.models import ApiKey, SignIn, User
+from core import crypto
 
 _BROWSERS = [
     ("Edg/", "Edge"),
@@ -53,3 +56,28 @@ def sign_in_list_active(*, user: User) -> list[SignIn]:
     for sign_in in sign_ins:
         sign_in.device = device_name(sign_in.user_agent)
     return sign_ins
+
+
+def api_key_list_for_merchant(*, merchant: User) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(merchant=merchant).order_by("-created_at", "id")
+
+
+def api_key_get_for_merchant(*, merchant: User, key_id) -> ApiKey:
+    key = ApiKey.objects.filter(merchant=merchant, pk=key_id).first()
+    if key is None:
+        raise Http404
+    return key
+
+
+def api_key_find(*, raw_key: str) -> ApiKey | None:
+    """The live key this secret is, with its merchant; None for a revoked,
+    unknown or malformed one, or one whose merchant was deactivated."""
+    return (
+        ApiKey.objects.select_related("merchant")
+        .filter(
+            hashed_key=crypto.fingerprint(raw_key),
+            revoked_at__isnull=True,
+            merchant__is_active=True,
+        )
+        .first()
+    )

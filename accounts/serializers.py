@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 
 
 class UserOutputSerializer(serializers.ModelSerializer):
@@ -45,3 +45,18 @@ class OtpRequiredSerializer(serializers.Serializer):
 
 class DetailOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class ApiKeyOutputSerializer(serializers.ModelSerializer):
+    shown = serializers.CharField(help_text="The key's last four characters: kassa_sk_…abcd.")
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiKey.Scope.choices))
+
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "scopes", "shown", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class ApiKeyCreatedOutputSerializer(serializers.Serializer):
+    api_key = ApiKeyOutputSerializer()
+    key = serializers.CharField(help_text="kassa_sk_…: shown this once, never stored.")

@@ -23,4 +23,6 @@ urlpatterns = [
         name="auth-email-verify-resend",
     ),
     path("auth/me", api.MeApi.as_view(), name="auth-me"),
+    path("api-keys", api.ApiKeyListCreateApi.as_view(), name="api-key-list"),
+    path("api-keys/<uuid:key_id>", api.ApiKeyRevokeApi.as_view(), name="api-key-detail"),
 ]

@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsAdmin, IsMerchant
+from accounts.permissions import ApiKeyAccess, IsAdmin, IsMerchant
 from catalog import cache
 from catalog.models import Product, ProductCode
 from catalog.selectors import (
@@ -67,11 +67,20 @@ class _ProductInput(serializers.Serializer):
     unlimited_stock = serializers.BooleanField(
         required=False, help_text="Download products only: sell without counting units."
     )
+    codes_low_threshold = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_STOCK,
+        help_text="Codes products: a codes.running_low event when fewer codes than this are left.",
+    )
 
 
 class ProductListCreateApi(APIView):
     """The public catalog (GET, cached; search with q, filter by merchant and price in
     minor units, ordering), or a merchant's new product with its opening stock (POST)."""
+
+    api_key_access = ApiKeyAccess.WRITE
 
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, max_length=100)
@@ -148,6 +157,8 @@ class ProductDetailApi(APIView):
     """One product (public GET); its merchant or an admin edits it (PATCH) or takes it
     off sale (DELETE, a soft delete: past orders keep naming it)."""
 
+    api_key_access = ApiKeyAccess.WRITE
+
     class InputSerializer(_ProductInput):
         pass
 
@@ -192,6 +203,8 @@ class InventoryListApi(APIView):
 class InventoryDetailApi(APIView):
     """A product's stock (GET); its merchant adds or removes units with a reason
     (PATCH), recorded as a movement."""
+
+    api_key_access = ApiKeyAccess.WRITE
 
     class InputSerializer(serializers.Serializer):
         adjust = serializers.IntegerField(
@@ -242,6 +255,8 @@ class ProductCodesApi(APIView):
     """A codes product's codes, masked, with their state (GET, ?state=); add codes
     (POST): each new one is one unit of stock, duplicates are reported, not added."""
 
+    api_key_access = ApiKeyAccess.WRITE
+
     class FilterSerializer(serializers.Serializer):
         state = serializers.ChoiceField(choices=ProductCode.State.choices, required=False)
 
@@ -282,6 +297,8 @@ class ProductCodesApi(APIView):
 class ProductCodeDetailApi(APIView):
     """Void an unsold code (DELETE): it is never sold, and the stock drops by one."""
 
+    api_key_access = ApiKeyAccess.WRITE
+
     @extend_schema(responses={204: None})
     def delete(self, request, product_id, code_id):
         product = product_get_managed(user=request.user, product_id=product_id)
@@ -295,6 +312,8 @@ class ProductCodeDetailApi(APIView):
 class ProductFileApi(APIView):
     """Upload or replace a download product's file (multipart, field `file`, up to
     MAX_DOWNLOAD_BYTES). Buyers' links serve the newest file."""
+
+    api_key_access = ApiKeyAccess.WRITE
 
     parser_classes = [MultiPartParser]
 

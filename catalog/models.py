@@ -42,6 +42,12 @@ class Product(TimestampedModel):
     download_file = models.FileField(upload_to=download_path, blank=True, max_length=255)
     download_name = models.CharField(max_length=255, blank=True)
     download_size = models.BigIntegerField(default=0)
+    codes_low_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Codes products: a codes.running_low event when fewer codes than this are "
+        "left. Empty: never.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

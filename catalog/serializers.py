@@ -30,6 +30,7 @@ class ProductOutputSerializer(serializers.ModelSerializer):
             "is_active",
             "delivery_kind",
             "unlimited_stock",
+            "codes_low_threshold",
             "download_name",
             "download_size",
             "merchant",

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("wallets.urls")),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
+    path("", include("events.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",

@@ -22,6 +22,10 @@ RESOURCES = {
     "orders": "order-list",
     "sales": "order-sales",
     "checkouts": "checkout-create",
+    "api_keys": "api-key-list",
+    "events": "event-list",
+    "webhook_endpoints": "webhook-endpoint-list",
+    "webhook_deliveries": "webhook-delivery-list",
     "schema": "schema",
     "docs": "docs",
 }

@@ -29,6 +29,12 @@ WEBHOOK_SIGNATURE_FAILURES = Counter(
     "kassa_webhook_signature_failures", "Webhook deliveries refused for their signature."
 )
 WEBHOOK_DUPLICATES = Counter("kassa_webhook_duplicates", "Webhook events delivered again.")
+WEBHOOK_DELIVERY_ATTEMPTS = Counter(
+    "kassa_webhook_delivery_attempts",
+    "Webhook deliveries to merchants, by outcome: delivered, failed (tried again), "
+    "dead_lettered, gone (410: the endpoint is disabled).",
+    ["outcome"],
+)
 RECONCILED = Counter(
     "kassa_reconciled", "Stuck payments or refunds sent again by the reconciler.", ["kind"]
 )

@@ -7,8 +7,10 @@ import io
 from django import forms
 from django.conf import settings
 
+from accounts.models import ApiKey
 from catalog.models import Product
 from core.forms import CurrencyChoiceField, MoneyField, MoneyFormMixin, OneTimeKeyForm
+from events.types import EVERY_TYPE, registered
 
 # --- products, codes and files ------------------------------------------------------
 
@@ -25,6 +27,13 @@ class ProductForm(MoneyFormMixin, forms.Form):
     currency = CurrencyChoiceField(label="Currency")
     unlimited_stock = forms.BooleanField(
         label="Sell without counting units (downloads only)", required=False
+    )
+    codes_low_threshold = forms.IntegerField(
+        label="Warn when fewer codes than this are left (codes only)",
+        min_value=1,
+        max_value=1_000_000,
+        required=False,
+        help_text="A codes.running_low event for your webhooks. Empty: never.",
     )
 
 
@@ -124,3 +133,32 @@ class DateRangeForm(forms.Form):
         if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
             raise forms.ValidationError("The period must end on or after its first day.")
         return cleaned
+
+
+# --- developers: API keys and webhook endpoints ------------------------------------
+
+
+class ApiKeyForm(OneTimeKeyForm):
+    name = forms.CharField(label="Name", max_length=100, help_text="Say which server uses it.")
+    scopes = forms.MultipleChoiceField(
+        label="Scopes",
+        choices=ApiKey.Scope.choices,
+        initial=[ApiKey.Scope.READ],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def _event_type_choices():
+    return [(EVERY_TYPE, "Every event")] + [(t.name, t.name) for t in registered()]
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.CharField(
+        label="URL",
+        max_length=2000,
+        help_text="https:// and a public address; Kassa POSTs each event there.",
+    )
+    events = forms.MultipleChoiceField(
+        label="Events", choices=_event_type_choices, widget=forms.CheckboxSelectMultiple
+    )
+    description = forms.CharField(label="Description", max_length=255, required=False)

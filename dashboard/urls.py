@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboard.views import codes, links, overview, products, sales, wallet
+from dashboard.views import codes, developers, links, overview, products, sales, wallet, webhooks
 
 app_name = "dashboard"
 
@@ -27,4 +27,23 @@ urlpatterns = [
     path("wallet/", wallet.wallet, name="wallet"),
     path("exports/sales.csv", wallet.export_sales, name="export_sales"),
     path("exports/ledger.csv", wallet.export_ledger, name="export_ledger"),
+    path("developers/", developers.api_keys, name="developers"),
+    path(
+        "developers/keys/<uuid:key_id>/revoke/",
+        developers.api_key_revoke_view,
+        name="api_key_revoke",
+    ),
+    path("developers/events/", developers.events, name="events"),
+    path("developers/webhooks/", webhooks.webhook_endpoints, name="webhooks"),
+    path(
+        "developers/webhooks/<uuid:endpoint_id>/<slug:action>/",
+        webhooks.webhook_endpoint_action,
+        name="webhook_endpoint_action",
+    ),
+    path("developers/deliveries/", webhooks.webhook_deliveries, name="webhook_deliveries"),
+    path(
+        "developers/deliveries/<uuid:delivery_id>/redeliver/",
+        webhooks.webhook_delivery_redeliver_view,
+        name="webhook_delivery_redeliver",
+    ),
 ]

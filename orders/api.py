@@ -6,7 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsMerchant
+from accounts.permissions import ApiKeyAccess, IsMerchant
 from core.idempotency import idempotent, is_html_form
 from core.money import StrictIntegerField
 from core.pagination import keyset_paginated, paginate, paginate_by_keyset, paginated
@@ -142,6 +142,8 @@ class OrderCancelApi(APIView):
 
 class OrderFulfillApi(APIView):
     """Mark a paid order fulfilled (the merchant of every line, or an admin)."""
+
+    api_key_access = ApiKeyAccess.WRITE
 
     @extend_schema(request=None, responses={200: OrderOutputSerializer})
     def post(self, request, order_id):

@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsMerchant
+from accounts.permissions import ApiKeyAccess, IsMerchant
 from core.exceptions import ApplicationError
 from core.idempotency import (
     HEADER,
@@ -78,6 +78,8 @@ class CheckoutCreateApi(APIView):
 
     One per Idempotency-Key (header or `idempotency_key` field): the same key again
     returns the same checkout."""
+
+    api_key_access = ApiKeyAccess.WRITE
 
     permission_classes = [IsAuthenticated, IsMerchant]
 
@@ -164,6 +166,8 @@ class OrderRefundApi(APIView):
     """Refund an order: wallet orders in full at once; card orders in full or in
     part through the gateway. On 503 gateway_unavailable the amount is held and
     retried automatically; the same Idempotency-Key resumes the same refund."""
+
+    api_key_access = ApiKeyAccess.WRITE
 
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")

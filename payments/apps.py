@@ -8,7 +8,7 @@ class PaymentsConfig(AppConfig):
         # Services enqueue tasks by name (payments.services.enqueue), so the
         # tasks must be registered in every process, not only in workers.
         from core.metrics import STATE
-        from payments import tasks  # noqa: F401
+        from payments import events, tasks  # noqa: F401  (events: registers the types)
         from payments.metrics import KassaStateCollector
         from payments.verification import refund_holds_match_pending_refunds
         from wallets.verification import register_check

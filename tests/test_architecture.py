@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOORS = [
     ["core"],
     ["accounts"],
+    ["events"],
     ["wallets", "catalog"],
     ["orders"],
     ["payments"],
@@ -23,8 +24,8 @@ FLOORS = [
 ]
 FLOOR = {app: level for level, apps in enumerate(FLOORS) for app in apps}
 PACKAGES = sorted(FLOOR)
-DOMAIN = ["accounts", "wallets", "catalog", "orders", "payments"]
-STATE_MACHINES = ["orders", "payments"]
+DOMAIN = ["accounts", "events", "wallets", "catalog", "orders", "payments"]
+STATE_MACHINES = ["orders", "payments", "events"]
 MAX_MODULE_LINES = 400
 
 

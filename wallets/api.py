@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import request_two_factor_verified
+from accounts.permissions import ApiKeyAccess
 from core.idempotency import idempotent
 from core.money import AmountField, CurrencyField, default_currency
 from core.pagination import newest_first_paginated, paginate_newest_first
@@ -39,6 +40,8 @@ class WalletWithdrawApi(APIView):
     """Pay out of your wallet; never below zero (409 insufficient_funds). Needs a
     verified email (403 email_unverified) and, for an account with two-factor
     sign-in, a token from a login that gave the code (403 otp_required)."""
+
+    api_key_access = ApiKeyAccess.NONE
 
     class InputSerializer(serializers.Serializer):
         amount = AmountField()

@@ -1,4 +1,4 @@
-"""The accounts API: sign-in and tokens, password reset, email verification."""
+"""The accounts API: sign-in and tokens, password reset, email verification, API keys."""
 
 from accounts.api.auth import (
     LoginApi,
@@ -10,9 +10,12 @@ from accounts.api.auth import (
     RegisterApi,
 )
 from accounts.api.email import EmailChangeApi, EmailVerifyApi, EmailVerifyResendApi
+from accounts.api.keys import ApiKeyListCreateApi, ApiKeyRevokeApi
 from accounts.api.passwords import PasswordResetApi, PasswordResetConfirmApi
 
 __all__ = [
+    "ApiKeyListCreateApi",
+    "ApiKeyRevokeApi",
     "EmailChangeApi",
     "EmailVerifyApi",
     "EmailVerifyResendApi",

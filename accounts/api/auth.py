@@ -11,7 +11,10 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from accounts.authentication import request_two_factor_verified
 from accounts.errors import AccountErrorCode
 from accounts.models import User
-from accounts.selectors import user_email_exists
+from accounts.permissions import ApiKeyAccess
+from accounts.selectors import (
+    user_email_exists,
+)
 from accounts.serializers import (
     AuthOutputSerializer,
     OtpAuthOutputSerializer,
@@ -202,6 +205,7 @@ class PasswordChangeApi(APIView):
     every access token issued before stops working; the answer is a new pair."""
 
     throttle_classes = [AuthRateThrottle]
+    api_key_access = ApiKeyAccess.NONE
 
     class InputSerializer(serializers.Serializer):
         old_password = serializers.CharField(write_only=True, max_length=128)

@@ -1,5 +1,11 @@
 """Every write of the accounts app, one module per part; import them from here."""
 
+from accounts.services.api_keys import (
+    API_KEY_PREFIX,
+    api_key_create,
+    api_key_revoke,
+    api_key_touch,
+)
 from accounts.services.emails import (
     email_change_request,
     email_verification_resend,
@@ -48,7 +54,11 @@ from accounts.services.users import (
 )
 
 __all__ = [
+    "API_KEY_PREFIX",
     "EMAIL_TAKEN",
+    "api_key_create",
+    "api_key_revoke",
+    "api_key_touch",
     "SESSION_KEY",
     "Client",
     "email_change_request",

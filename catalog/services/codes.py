@@ -6,10 +6,12 @@ from django.utils import timezone
 from accounts.models import User
 from catalog import cache
 from catalog.errors import CatalogErrorCode, require_delivery_kind
+from catalog.events import stock_row_events
 from catalog.locks import stock_lock
 from catalog.models import Product, ProductCode, StockMovement
 from core import crypto
 from core.exceptions import ApplicationError
+from events.services import events_record
 
 Kind = Product.DeliveryKind
 CodeState = ProductCode.State
@@ -89,6 +91,7 @@ def code_void(*, product: Product, code_id: int, actor: User) -> ProductCode:
         actor=actor,
         note=f"code {code.pk} voided",
     )
+    events_record(stock_row_events(stock, before=stock.available + 1))
     cache.invalidate_on_commit()
     return code
 

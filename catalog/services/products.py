@@ -12,7 +12,15 @@ from catalog.locks import stock_lock
 from catalog.models import Product, Stock, StockMovement
 from core.exceptions import ApplicationError
 
-EDITABLE_FIELDS = {"name", "description", "price", "currency", "is_active", "unlimited_stock"}
+EDITABLE_FIELDS = {
+    "name",
+    "description",
+    "price",
+    "currency",
+    "is_active",
+    "unlimited_stock",
+    "codes_low_threshold",
+}
 Kind = Product.DeliveryKind
 
 
@@ -32,6 +40,7 @@ def product_create(
     is_active: bool = True,
     delivery_kind: str = Kind.MANUAL,
     unlimited_stock: bool = False,
+    codes_low_threshold: int | None = None,
 ) -> Product:
     """A new product with its opening stock. A codes product opens with none:
     each code uploaded is one unit (codes_add). An active one is on sale, which
@@ -49,6 +58,7 @@ def product_create(
         is_active=is_active,
         delivery_kind=delivery_kind,
         unlimited_stock=unlimited_stock,
+        codes_low_threshold=codes_low_threshold,
     )
     _check_unlimited(product)
     product.slug = _unique_slug(name, product.id)

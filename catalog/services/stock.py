@@ -9,9 +9,13 @@ from django.utils import timezone
 from accounts.models import User
 from catalog import cache
 from catalog.errors import CatalogErrorCode, stock_managed_by_codes
+from catalog.events import stock_events, stock_row_events
 from catalog.locks import stock_qs_for_update
 from catalog.models import Product, Stock, StockMovement
+from core.bulk import insert_together
 from core.exceptions import ApplicationError
+from events.models import Event
+from events.services import events_record, events_relay_after_commit
 
 Kind = Product.DeliveryKind
 
@@ -33,6 +37,7 @@ def stock_adjust(*, product: Product, delta: int, actor: User, note: str = "") -
             status=409,
         )
     stock = stock_qs_for_update().get(pk=product.pk)
+    before = stock.available
     if stock.available + delta < 0:
         raise ApplicationError(
             f"Only {stock.available} units of {product.name} are available.",
@@ -49,6 +54,7 @@ def stock_adjust(*, product: Product, delta: int, actor: User, note: str = "") -
         actor=actor,
         note=note,
     )
+    events_record(stock_row_events(stock, before=before))
     cache.invalidate_on_commit()
     return stock
 
@@ -109,15 +115,17 @@ def stock_apply(
             status=409,
             extra={"products": short},
         )
-    movements = []
+    movements, events = [], []
     now = timezone.now()
     for product_id, units in quantities.items():
         stock = locked[product_id]
         # Unlimited stock has no count of available units: sales come from nowhere
         # and returns go nowhere, while reserved and sold are still counted.
         delta_available = 0 if stock.product.unlimited_stock else per_available * units
+        before = stock.available
         stock.updated_at = now
         stock.available += delta_available
+        events += stock_events(stock.product, before=before, after=stock.available)
         stock.reserved += per_reserved * units
         stock.sold += per_sold * units
         movements.append(
@@ -139,5 +147,8 @@ def stock_apply(
             sold=stock.sold,
             updated_at=now,
         )
-    StockMovement.objects.bulk_create(movements)
+    # A product that ran out tells its merchant in the same statement.
+    insert_together((Event, events), (StockMovement, movements))
+    if events:
+        events_relay_after_commit()
     cache.invalidate_on_commit()

@@ -1,14 +1,19 @@
-"""The API's settings: DRF, simplejwt and drf-spectacular (base.py imports them)."""
+"""The API's settings: DRF, simplejwt, drf-spectacular, merchant API keys and the
+webhooks Kassa sends (base.py imports them)."""
 
 from datetime import timedelta
 
 from config.settings.environment import env
 
 AUTH_THROTTLE_RATE = env("AUTH_THROTTLE_RATE", default="10/min")
+# Requests per merchant API key (accounts.throttles.ApiKeyRateThrottle).
+API_KEY_THROTTLE_RATE = env("API_KEY_THROTTLE_RATE", default="600/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # JWT first: its WWW-Authenticate header makes anonymous calls 401, not 403.
+        # A bearer token that starts kassa_sk_ is a merchant's API key; any other
+        # goes on to JWT. Both answer WWW-Authenticate, so anonymous calls are 401.
+        "accounts.authentication.ApiKeyAuthentication",
         "accounts.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -28,7 +33,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "VIEW_NAME_FUNCTION": "core.naming.view_name",
-    "DEFAULT_THROTTLE_RATES": {"auth": AUTH_THROTTLE_RATE},
+    # Counts API-key requests only; JWT and session requests pass untouched.
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttles.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"auth": AUTH_THROTTLE_RATE, "api_key": API_KEY_THROTTLE_RATE},
     # Client IP for throttling is REMOTE_ADDR unless the operator declares how
     # many trusted proxies sit in front; a spoofed X-Forwarded-For is ignored.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
@@ -61,5 +68,20 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.Order.Status",
         "PaymentMethodEnum": "orders.models.Order.PaymentMethod",
+        "WebhookDeliveryStatusEnum": "events.models.WebhookDelivery.Status",
+        "WebhookEndpointStatusEnum": "events.models.WebhookEndpoint.Status",
+        "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
     },
 }
+
+# --- Webhooks to merchants (events/) ---------------------------------------------
+
+# On: any address and http:// too, for a receiver on a developer's machine
+# (the local and test settings); never in production.
+KASSA_WEBHOOKS_ALLOW_PRIVATE = env.bool("KASSA_WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Retry n waits base × 2ⁿ seconds: 60 s × (1 + 2 + … + 2¹¹) ≈ 2.8 days in all.
+WEBHOOK_RETRY_BASE_DELAY = env.float("WEBHOOK_RETRY_BASE_DELAY", default=60.0)
+WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=12)
+# How long a rolled signing secret stays valid beside the new one.
+WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)

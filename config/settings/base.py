@@ -6,7 +6,6 @@ from csp.constants import NONCE, NONE, SELF
 from django.utils.dateparse import parse_duration
 
 from config.settings.environment import BASE_DIR, env
-from core import task_names
 from core.log_config import logging_config
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -35,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "accounts",
+    "events",
     "wallets",
     "catalog",
     "orders",
@@ -233,11 +233,10 @@ RESERVATION_TTL_SECONDS = env.int("RESERVATION_TTL_SECONDS", default=900)
 MAX_OPEN_RESERVATIONS = env.int("MAX_OPEN_RESERVATIONS", default=20)
 # A sale's money is pending for MERCHANT_FUNDS_HOLD (a duration: 0, "12:00:00",
 # "P7D"), then available to the merchant; the settlement task moves it every
-# MERCHANT_SETTLEMENT_SECONDS, SETTLEMENT_BATCH_SIZE proceeds at a time. Sales
+# MERCHANT_SETTLEMENT_SECONDS (beat.py), SETTLEMENT_BATCH_SIZE proceeds at a time. Sales
 # are spread over MERCHANT_CLEARING_SHARDS clearing wallets (wallets/services/
 # proceeds.py): more shards, fewer sales waiting on one another.
 MERCHANT_FUNDS_HOLD = parse_duration(env("MERCHANT_FUNDS_HOLD", default="0"))
-MERCHANT_SETTLEMENT_SECONDS = env.int("MERCHANT_SETTLEMENT_SECONDS", default=5)
 SETTLEMENT_BATCH_SIZE = env.int("SETTLEMENT_BATCH_SIZE", default=500)
 MERCHANT_CLEARING_SHARDS = env.int("MERCHANT_CLEARING_SHARDS", default=32)
 ADMIN_LOGIN_RATE = env("ADMIN_LOGIN_RATE", default="5/min")
@@ -325,41 +324,16 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "unacked_restore_throttle": 1,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# The queue tasks go to unless routed: an end-to-end test gives its worker a
+# queue of its own, so the tasks that worker sends stay with it.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# Beat sends a heartbeat task this often; /readyz calls the workers alive while
-# one ran within WORKER_HEARTBEAT_MAX_AGE seconds.
-WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=20)
-WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=60)
-CELERY_BEAT_SCHEDULE = {
-    "purge-expired-idempotency-keys": {
-        "task": task_names.PURGE_IDEMPOTENCY_KEYS,
-        "schedule": 3600.0,
-    },
-    "reconcile-stuck-payments": {
-        "task": task_names.RECONCILE_STUCK_PAYMENTS,
-        "schedule": 60.0,
-    },
-    "worker-heartbeat": {
-        "task": task_names.WORKER_HEARTBEAT,
-        "schedule": float(WORKER_HEARTBEAT_SECONDS),
-    },
-    "verify-ledger": {
-        "task": task_names.VERIFY_LEDGER,
-        "schedule": 3600.0,
-    },
-    "settle-merchant-proceeds": {
-        "task": task_names.SETTLE_MERCHANT_PROCEEDS,
-        "schedule": float(MERCHANT_SETTLEMENT_SECONDS),
-    },
-    "release-expired-reservations": {
-        "task": task_names.RELEASE_EXPIRED_RESERVATIONS,
-        "schedule": 60.0,
-    },
-}
+# What beat sends, and how often: config/settings/beat.py.
+from config.settings.beat import *  # noqa: E402, F403
 
 # --- Logging ------------------------------------------------------------------
 

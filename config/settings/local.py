@@ -19,3 +19,5 @@ KASSA_FINGERPRINT_KEY = env("KASSA_FINGERPRINT_KEY", default="") or SECRET_KEY
 # `make run` serves 127.0.0.1:8000: links in emails must name the same host, or
 # the buyer who follows one arrives without the session cookie.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A receiver on this machine (http://127.0.0.1:…) may take Kassa's webhooks.
+KASSA_WEBHOOKS_ALLOW_PRIVATE = env.bool("KASSA_WEBHOOKS_ALLOW_PRIVATE", default=True)

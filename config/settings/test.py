@@ -37,6 +37,9 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = False
 WHITENOISE_AUTOREFRESH = True
 PAYMENT_RETRY_BASE_DELAY = 0
+# The tests' receivers are HTTP servers on 127.0.0.1; retries wait no time.
+KASSA_WEBHOOKS_ALLOW_PRIVATE = True
+WEBHOOK_RETRY_BASE_DELAY = 0
 PAYMENT_GATEWAY = "simulated"
 STRIPE_SECRET_KEY = "sk_test_placeholder"
 STRIPE_WEBHOOK_SECRET = "whsec_test_secret"

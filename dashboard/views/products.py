@@ -51,6 +51,7 @@ def product_edit(request, product_id):
         "price": money_initial(product.price, product.currency),
         "currency": product.currency,
         "unlimited_stock": product.unlimited_stock,
+        "codes_low_threshold": product.codes_low_threshold,
     }
     form = ProductForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -15,7 +15,10 @@ from catalog.services import StockMove, codes_take
 from core.bulk import insert_together
 from core.exceptions import ApplicationError
 from core.transactions import atomic_unless_whole
+from events.models import Event
+from events.services import events_relay_after_commit
 from orders.errors import OrderErrorCode
+from orders.events import ORDER_FULFILLED, ORDER_PAID, order_events
 from orders.limits import MAX_LINES, MAX_QUANTITY
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
@@ -162,13 +165,21 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     move_order_stock(
         order, _lock_stock_for_sale(quantities), quantities, StockMove.SELL, order.buyer, names
     )
+    # The merchants' events go into the transfer's own INSERT, after the stock
+    # lock: two sales of one product insert theirs in the order they commit,
+    # which is the order the relay numbers them in (events.services.relay).
+    events = order_events(order, lines, ORDER_PAID, status=S.PAID)
+    if order.status == S.FULFILLED:
+        events += order_events(order, lines, ORDER_FULFILLED)
     proceeds_credit_locked(
         payer=buyer_wallet,
         clearing=clearing,
         shares=merchant_shares(lines),
         reference=f"order:{order.pk}",
         created_by=order.buyer,
+        with_rows=[(Event, events)],
     )
+    events_relay_after_commit()
     deliver(order, lines, kinds, reserved=False)
     order_receipt_enqueue(order)
     return order

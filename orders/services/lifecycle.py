@@ -7,6 +7,8 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.locks import stock_lock
 from catalog.services import StockMove, codes_release
+from events.services import events_record
+from orders.events import ORDER_CANCELLED, ORDER_FULFILLED, order_events
 from orders.locks import order_qs_for_update
 from orders.models import Order
 from orders.services.settlement import line_quantities, move_order_stock
@@ -40,7 +42,9 @@ def _cancel(
     if order.payment_method == Order.PaymentMethod.CARD and order.status == S.PAYMENT_PENDING:
         move_order_stock(order, locked_stock, line_quantities(items), StockMove.RELEASE, actor)
         codes_release(lines=items)
-    return order_set_status(order, S.CANCELLED, actor=actor, reason=reason), True
+    order = order_set_status(order, S.CANCELLED, actor=actor, reason=reason)
+    events_record(order_events(order, items, ORDER_CANCELLED, reason=reason))
+    return order, True
 
 
 @transaction.atomic
@@ -68,5 +72,9 @@ def order_release_expired(*, now=None, batch_size: int = 500) -> int:
     return released
 
 
+@transaction.atomic
 def order_fulfill(*, order: Order, actor: User) -> Order:
-    return order_transition(order=order, to=S.FULFILLED, actor=actor, reason="fulfilled")
+    """Mark a paid order fulfilled; invalid_transition (409) otherwise."""
+    order = order_transition(order=order, to=S.FULFILLED, actor=actor, reason="fulfilled")
+    events_record(order_events(order, list(order.items.all()), ORDER_FULFILLED))
+    return order

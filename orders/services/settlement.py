@@ -11,7 +11,15 @@ from catalog.locks import stock_lock
 from catalog.models import Product
 from catalog.services import StockMove, codes_burn, stock_apply
 from core.exceptions import ApplicationError
+from events.services import events_record
 from orders.errors import OrderErrorCode
+from orders.events import (
+    ORDER_FULFILLED,
+    ORDER_PAID,
+    ORDER_REFUNDED,
+    merchant_subtotals,
+    order_events,
+)
 from orders.locks import order_qs_for_update
 from orders.models import Order
 from orders.services.delivery import deliver, delivery_kinds, downloads_revoke
@@ -83,9 +91,10 @@ def refund_per_merchant(
 @transaction.atomic
 def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> Order:
     """Settle a card order: reserved units become sold, the merchants' proceeds
-    are pending in clearing, paid from the card funding wallet. Idempotent; if the order was cancelled first (say its
-    reservation expired), nothing changes and the returned order says CANCELLED,
-    so the caller knows to give the money back.
+    are pending in clearing, paid from the card funding wallet. Idempotent; if
+    the order was cancelled first (say its reservation expired), nothing changes
+    and the returned order says CANCELLED, so the caller knows to give the money
+    back.
     """
     items = list(order.items.all())
     funding, clearing = sale_wallets_lock(
@@ -107,8 +116,11 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
     order.reserved_until = None
     order = order_set_status(order, S.PAID, actor=None, reason=reason)
     order_receipt_enqueue(order)
+    events = order_events(order, items, ORDER_PAID)
     if deliver(order, items, delivery_kinds(locked_stock), reserved=True):
         order = order_set_status(order, S.FULFILLED, actor=None, reason="delivered")
+        events += order_events(order, items, ORDER_FULFILLED)
+    events_record(events)
     return order
 
 
@@ -160,7 +172,9 @@ def order_refund_to_wallet(*, order: Order, actor: User | None, reason: str = ""
     _take_back_units(order, locked_stock, items, actor)
     order.refunded_amount = order.total
     order_refund_notice_enqueue(order, order.total)
-    return order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
+    order = order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
+    events_record(order_events(order, items, ORDER_REFUNDED, amount=merchant_subtotals(items)))
+    return order
 
 
 def order_record_card_refund(
@@ -178,6 +192,22 @@ def order_record_card_refund(
     order_refund_notice_enqueue(order, amount)
     if order.refunded_amount < order.total:
         order.save(update_fields=["refunded_amount", "updated_at"])
-        return order
-    _take_back_units(order, locked_stock, items, actor)
-    return order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded to card")
+    else:
+        _take_back_units(order, locked_stock, items, actor)
+        order = order_set_status(
+            order, S.REFUNDED, actor=actor, reason=reason or "refunded to card"
+        )
+    events_record(
+        order_events(order, items, ORDER_REFUNDED, amount=_card_refund_shares(items, amount))
+    )
+    return order
+
+
+def _card_refund_shares(items, amount: int) -> dict:
+    """{merchant pk: their part of `amount`}: all of it for a single merchant's
+    order; an order of several merchants is refunded in full at once
+    (payments refuses a part), so each gets their lines' total."""
+    subtotals = merchant_subtotals(items)
+    if len(subtotals) == 1:
+        return dict.fromkeys(subtotals, amount)
+    return subtotals

@@ -22,9 +22,11 @@ from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.metrics import GATEWAY_SECONDS, PAYMENT_ATTEMPTS, RECONCILED
 from core.task_names import PROCESS_PAYMENT, REFUND_LATE_CAPTURE
+from events.services import events_record
 from orders.models import Order
 from orders.services import order_cancel, order_mark_paid
 from payments.errors import PaymentErrorCode
+from payments.events import CHECKOUT_COMPLETED, CHECKOUT_FAILED, checkout_event
 from payments.gateways import TransientGatewayError, get_gateway
 from payments.locks import checkout_qs_for_update, payment_qs_for_update
 from payments.models import Checkout, Outcome, Payment, PaymentAttempt
@@ -259,6 +261,7 @@ def _settle(payment: Payment, wallets: dict, checkout: Checkout | None) -> None:
             created_by=payment.payer,
         )
         checkout_set_status(checkout, Checkout.Status.COMPLETED)
+        events_record([checkout_event(checkout, payment, CHECKOUT_COMPLETED)])
 
 
 @transaction.atomic
@@ -285,6 +288,8 @@ def payment_fail(
         return payment
     if checkout is not None and checkout.status == Checkout.Status.PROCESSING:
         checkout_set_status(checkout, Checkout.Status.FAILED)
+        failed = checkout_event(checkout, payment, CHECKOUT_FAILED, failure_code=code[:40])
+        events_record([failed])
     payment_set_status(
         payment,
         S.FAILED,

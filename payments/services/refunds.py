@@ -27,9 +27,11 @@ from core.exceptions import ApplicationError
 from core.idempotency import IdempotencyErrorCode
 from core.metrics import GATEWAY_SECONDS, RECONCILED, REFUNDS
 from core.task_names import SEND_REFUND_TO_GATEWAY
+from events.services import events_record
 from orders.models import Order
 from orders.services import order_record_card_refund, order_refund_to_wallet
 from payments.errors import PaymentErrorCode
+from payments.events import REFUND_FAILED, REFUND_SUCCEEDED, refund_events
 from payments.gateways import TransientGatewayError, get_gateway
 from payments.locks import payment_qs_for_update, refund_qs_for_update
 from payments.models import Outcome, Payment, PaymentRefund
@@ -334,6 +336,7 @@ def _refund_record(*, refund_id, reference: str) -> None:
     payment = payment_qs_for_update().get(pk=payment.pk)
     payment_set_refunded(payment, payment.refunded_amount + refund.amount)
     refund_set_status(refund, R.SUCCEEDED, gateway_reference=reference)
+    events_record(refund_events(refund, payment, _merchant_shares(refund), REFUND_SUCCEEDED))
     logger.info(
         "refund_recorded refund_id=%s payment_id=%s amount=%s", refund.pk, payment.pk, refund.amount
     )
@@ -364,7 +367,24 @@ def _refund_release(*, refund_id, message: str) -> None:
             description=f"refund refused: {message}"[:255],
         )
     refund_set_status(refund, R.FAILED, failure_message=message[:255])
+    payment = Payment.objects.get(pk=refund.payment_id)
+    events_record(refund_events(refund, payment, _merchant_shares(refund), REFUND_FAILED))
     logger.warning("refund_failed refund_id=%s message=%r", refund.pk, message)
+
+
+def _merchant_shares(refund: PaymentRefund) -> dict:
+    """{merchant pk: what their wallet put into the refund's hold}. A late
+    capture's refund was held from the card funding wallet: no merchant's."""
+    held = LedgerEntry.objects.filter(
+        transfer__reference=refund.ledger_reference,
+        transfer__kind=Transfer.Kind.REFUND,
+        amount__lt=0,
+        wallet__kind=Wallet.Kind.USER,
+    ).values_list("wallet__owner_id", "amount")
+    shares: dict = {}
+    for owner_id, amount in held:
+        shares[owner_id] = shares.get(owner_id, 0) - amount
+    return shares
 
 
 def refund_reconcile_stuck(*, now=None) -> int:

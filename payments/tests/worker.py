@@ -53,6 +53,10 @@ def start_worker(queue: str, *, broker: str = BROKER, **settings) -> subprocess.
             "--pool=solo",
             "--queues",
             queue,
+            # A node name of its own: two workers named alike on one RabbitMQ
+            # fight over their control queue (RESOURCE_LOCKED on celery@host.celery.pidbox).
+            "--hostname",
+            f"{queue}@%h",
             "--without-gossip",
             "--without-mingle",
             # A name of its own: RabbitMQ gives each worker name one exclusive
@@ -68,7 +72,7 @@ def start_worker(queue: str, *, broker: str = BROKER, **settings) -> subprocess.
 
 
 def stop_worker(worker: subprocess.Popen) -> str:
-    """Stop it (if still running) and return the tail of its output."""
+    """Stop it (if still running) and return its output."""
     if worker.poll() is None:
         worker.terminate()
     try:
@@ -76,4 +80,4 @@ def stop_worker(worker: subprocess.Popen) -> str:
     except subprocess.TimeoutExpired:
         worker.kill()
         output, _ = worker.communicate()
-    return (output or b"").decode(errors="replace")[-4000:]
+    return (output or b"").decode(errors="replace")

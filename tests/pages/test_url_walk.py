@@ -1,5 +1,7 @@
 """Every page, as every kind of visitor: never a server error."""
 
+import uuid
+
 import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
@@ -41,6 +43,10 @@ def test_no_page_answers_a_server_error_to_anyone(who):
         "code_id": 1,
         "token": "not-a-signed-token",
         "uidb64": "bm90LWEtdXNlcg",
+        "key_id": uuid.uuid4(),
+        "endpoint_id": uuid.uuid4(),
+        "action": "test",
+        "delivery_id": uuid.uuid4(),
     }
     client = Client()
     visitor = {"customer": buyer, "merchant": merchant, "admin": AdminFactory()}.get(who)

@@ -141,15 +141,15 @@ def _check_transfer(source: Wallet, target: Wallet, amount: int) -> None:
 
 
 def transfers_locked(
-    *, moves: list[dict], created_by: User | None = None, rows_alongside=()
+    *, moves: list[dict], created_by: User | None = None, with_rows: tuple = ()
 ) -> list[Transfer]:
     """Several transfers between wallets this transaction holds locked (see
     transfer_locked), written together: one INSERT for the transfers and their
     ledger entries, and one UPDATE per wallet, whatever their number.
 
     moves: [{"source", "target", "amount", "kind", "reference"?, "description"?}],
-    applied in order. rows_alongside: (model, rows) batches of the caller's,
-    written in the same INSERT (a sale's proceeds).
+    applied in order. with_rows: (model, unsaved rows) batches of other tables
+    that go into the same INSERT (a checkout's events: no statement of their own).
     """
     now = timezone.now()
     records, entries, touched = [], [], {}
@@ -187,7 +187,7 @@ def transfers_locked(
             touched[wallet.pk] = wallet
     for wallet in touched.values():
         Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance, updated_at=now)
-    insert_together((Transfer, records), *rows_alongside, (LedgerEntry, entries))
+    insert_together(*with_rows, (Transfer, records), (LedgerEntry, entries))
     return records
 
 

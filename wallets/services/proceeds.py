@@ -59,10 +59,12 @@ def proceeds_credit_locked(
     reference: str,
     description: str = "",
     created_by: User | None = None,
+    with_rows=(),
 ) -> Transfer:
     """A sale: `payer` pays the sum of `shares` ({merchant pk: amount}) into the
     locked clearing shard, owed to each merchant as pending proceeds, written in
-    the transfer's own INSERT. Raises insufficient_funds (409) as any transfer."""
+    the transfer's own INSERT (with the caller's `with_rows`: a checkout's
+    events). Raises insufficient_funds (409) as any transfer."""
     now = timezone.now()
     available_at = now + settings.MERCHANT_FUNDS_HOLD
     rows = [
@@ -86,9 +88,8 @@ def proceeds_credit_locked(
         "reference": reference,
         "description": description,
     }
-    return transfers_locked(moves=[move], created_by=created_by, rows_alongside=[(Proceeds, rows)])[
-        0
-    ]
+    batches = (*with_rows, (Proceeds, rows))
+    return transfers_locked(moves=[move], created_by=created_by, with_rows=batches)[0]
 
 
 def pending_clearing_wallets(*, reference: str) -> list[Wallet]:

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tests.factories import MerchantFactory, UserFactory
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
+from events.tasks import relay_events_task
 from orders.tasks import send_order_receipt_task
 from orders.tests.factories import place_order
 from wallets.models import Wallet
@@ -46,6 +47,16 @@ def _receipts_left_to_the_worker(monkeypatch):
     monkeypatch.setattr(send_order_receipt_task, "apply_async", lambda *args, **kwargs: None)
 
 
+@pytest.fixture(autouse=True)
+def relay_sent(monkeypatch):
+    """The relay numbers a checkout's events in a Celery worker once it has
+    committed; Celery is eager here and would run it inside the request, so
+    sending it is recorded instead."""
+    sent = []
+    monkeypatch.setattr(relay_events_task, "apply_async", lambda *args, **kw: sent.append(args))
+    return sent
+
+
 @pytest.fixture
 def shop():
     merchant = MerchantFactory()
@@ -58,9 +69,10 @@ def shop():
     return client_for(buyer), products
 
 
-def test_a_one_line_wallet_checkout_takes_13_round_trips_and_no_savepoint(shop):
+def test_a_one_line_wallet_checkout_takes_13_round_trips_and_no_savepoint(shop, relay_sent):
     """13: the order, its lines and its audit trail are one INSERT, as are the
-    transfers and their ledger entries (core/bulk.py)."""
+    transfers, their ledger entries and the merchant's order.paid event
+    (core/bulk.py)."""
     client, products = shop
 
     statements = _statements(client, products[:1], "WALLET")
@@ -68,6 +80,18 @@ def test_a_one_line_wallet_checkout_takes_13_round_trips_and_no_savepoint(shop):
     assert len(statements) <= 13, "\n".join(s[:100] for s in statements)
     assert not [s for s in statements if "SAVEPOINT" in s]
     assert [s for s in statements if s in ("BEGIN", "COMMIT")] == ["BEGIN", "COMMIT"]
+    assert [s for s in statements if '"events_event"' in s and "WITH" in s]
+    assert len(relay_sent) == 1
+
+
+def test_a_checkout_never_waits_on_an_event_counter(shop):
+    """The sequence is numbered by the relay after the commit: no checkout takes
+    its lock or writes a sequence, so two checkouts never queue on a counter."""
+    client, products = shop
+
+    statements = _statements(client, products[:1], "WALLET")
+
+    assert not [s for s in statements if "pg_advisory" in s or 'UPDATE "events_event"' in s]
 
 
 def test_a_wallet_checkout_neither_locks_nor_updates_the_merchants_wallet(shop):
