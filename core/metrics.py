@@ -35,6 +35,17 @@ WEBHOOK_DELIVERY_ATTEMPTS = Counter(
     "dead_lettered, gone (410: the endpoint is disabled).",
     ["outcome"],
 )
+GATEWAY_ERRORS = Counter(
+    "kassa_gateway_errors",
+    "Gateway calls the gateway refused for Kassa's or the operator's fault (a revoked "
+    "key, a missing permission, a malformed request), by kind.",
+    ["kind"],
+)
+RECONCILIATION_MISMATCHES = Counter(
+    "kassa_reconciliation_mismatches",
+    "Differences reconcile_gateway found between Kassa's records and the gateway's.",
+    ["kind"],
+)
 RECONCILED = Counter(
     "kassa_reconciled", "Stuck payments or refunds sent again by the reconciler.", ["kind"]
 )

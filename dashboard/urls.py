@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from dashboard.views import codes, developers, links, overview, products, sales, wallet, webhooks
+from dashboard.views import (
+    codes,
+    developers,
+    disputes,
+    links,
+    overview,
+    products,
+    sales,
+    wallet,
+    webhooks,
+)
 
 app_name = "dashboard"
 
@@ -24,6 +34,12 @@ urlpatterns = [
     path("sales/<uuid:order_id>/fulfil/", sales.sale_fulfil, name="sale_fulfil"),
     path("sales/<uuid:order_id>/refund/", sales.sale_refund, name="sale_refund"),
     path("links/", links.payment_links, name="links"),
+    path("disputes/", disputes.disputes, name="disputes"),
+    path(
+        "disputes/<uuid:dispute_id>/evidence/",
+        disputes.dispute_evidence_submit,
+        name="dispute_evidence",
+    ),
     path("wallet/", wallet.wallet, name="wallet"),
     path("exports/sales.csv", wallet.export_sales, name="export_sales"),
     path("exports/ledger.csv", wallet.export_ledger, name="export_ledger"),

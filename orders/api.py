@@ -7,11 +7,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import ApiKeyAccess, IsMerchant
+from core.clients import client_ip
 from core.idempotency import idempotent, is_html_form
 from core.money import StrictIntegerField
 from core.pagination import keyset_paginated, paginate, paginate_by_keyset, paginated
 from orders.limits import MAX_LINES, MAX_QUANTITY
-from orders.models import Order
+from orders.models import DeliveryAccess, Order
 from orders.selectors import (
     order_deliveries,
     order_event_list,
@@ -26,7 +27,7 @@ from orders.serializers import (
     OrderOutputSerializer,
 )
 from orders.services import order_cancel, order_fulfill, order_place
-from orders.services.delivery import download_link_renew
+from orders.services.delivery import delivery_access_record, download_link_renew
 
 
 class _StatusFilter(serializers.Serializer):
@@ -188,7 +189,16 @@ class OrderDeliveriesApi(APIView):
     @extend_schema(responses={200: DeliverySerializer(many=True)})
     def get(self, request, order_id):
         order = order_get_visible(user=request.user, order_id=order_id)
-        return Response(_deliveries_for(request, order))
+        deliveries = _deliveries_for(request, order)
+        if order.buyer_id == request.user.pk and any(d.get("codes") for d in deliveries):
+            delivery_access_record(
+                order=order,
+                kind=DeliveryAccess.Kind.CODES_SHOWN,
+                user=request.user,
+                ip=client_ip(request) or None,
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+        return Response(deliveries)
 
 
 class OrderDownloadRenewApi(APIView):

@@ -15,6 +15,10 @@ class Order(TimestampedModel):
         FULFILLED = "FULFILLED"
         CANCELLED = "CANCELLED"
         REFUNDED = "REFUNDED"
+        # A card dispute is open: the money is held, codes and files withheld.
+        DISPUTED = "DISPUTED"
+        # The dispute was lost: the card network took the money back.
+        CHARGEBACK = "CHARGEBACK"
 
     class PaymentMethod(models.TextChoices):
         WALLET = "WALLET"
@@ -150,3 +154,32 @@ class DownloadGrant(models.Model):
     @property
     def downloads_left(self) -> int:
         return self.download_limit - self.downloads_used
+
+
+class DeliveryAccess(AppendOnlyModel):
+    """The buyer reached what an order delivered: its codes shown on the order
+    page or through the API, a file downloaded. Append-only: this is what a
+    dispute's evidence says the buyer received, and when."""
+
+    class Kind(models.TextChoices):
+        CODES_SHOWN = "codes_shown", "Codes shown"
+        DOWNLOAD = "download", "File downloaded"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="accesses")
+    order_item = models.ForeignKey(
+        OrderItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "delivery accesses"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.order_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -183,9 +183,11 @@ def order_deliveries(*, order: Order, viewer: User) -> list[dict]:
 
     Only the buyer sees codes in full and gets download links; the merchant of a
     line and admins see codes masked. A refunded order's codes are voided and
-    show masked to everyone.
+    show masked to everyone, and a disputed order's are withheld (masked, no
+    link) until the dispute is won.
     """
     is_buyer = order.buyer_id == viewer.pk
+    withheld = order.status in (Order.Status.DISPUTED, Order.Status.CHARGEBACK)
     lines = [
         line
         for line in order.items.all()
@@ -201,7 +203,8 @@ def order_deliveries(*, order: Order, viewer: User) -> list[dict]:
         order_item__in=lines, state__in=[ProductCode.State.SOLD, ProductCode.State.VOIDED]
     ).order_by("id"):
         plain = crypto.decrypt(code.ciphertext)
-        shown = plain if is_buyer and code.state == ProductCode.State.SOLD else crypto.mask(plain)
+        in_full = is_buyer and not withheld and code.state == ProductCode.State.SOLD
+        shown = plain if in_full else crypto.mask(plain)
         codes.setdefault(code.order_item_id, []).append(shown)
     grants = {
         grant.order_item_id: grant
@@ -220,7 +223,9 @@ def order_deliveries(*, order: Order, viewer: User) -> list[dict]:
             deliveries.append(
                 entry
                 | {
-                    "download_url": download_url(grant) if grant and is_buyer else None,
+                    "download_url": download_url(grant)
+                    if grant and is_buyer and not withheld
+                    else None,
                     "expires_at": grant.expires_at if grant else None,
                     "downloads_left": grant.downloads_left if grant else 0,
                 }

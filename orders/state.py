@@ -11,10 +11,13 @@ S = Order.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.CREATED: frozenset({S.PAYMENT_PENDING, S.CANCELLED}),
     S.PAYMENT_PENDING: frozenset({S.PAID, S.CANCELLED}),
-    S.PAID: frozenset({S.FULFILLED, S.REFUNDED}),
-    S.FULFILLED: frozenset({S.REFUNDED}),
+    S.PAID: frozenset({S.FULFILLED, S.REFUNDED, S.DISPUTED}),
+    S.FULFILLED: frozenset({S.REFUNDED, S.DISPUTED}),
+    # A won dispute gives the order back the status it had; a lost one ends it.
+    S.DISPUTED: frozenset({S.PAID, S.FULFILLED, S.CHARGEBACK}),
     S.CANCELLED: frozenset(),
     S.REFUNDED: frozenset(),
+    S.CHARGEBACK: frozenset(),
 }
 
 

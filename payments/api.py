@@ -22,7 +22,7 @@ from core.money import AmountField, CurrencyField, default_currency
 from orders.selectors import order_get_for_sellers, order_get_visible
 from orders.serializers import OrderOutputSerializer
 from payments.errors import PaymentErrorCode
-from payments.models import Payment
+from payments.models import Payment, PaymentRefund
 from payments.selectors import checkout_get, payment_get_visible
 from payments.serializers import CheckoutOutputSerializer, PaymentOutputSerializer
 from payments.services import (
@@ -165,7 +165,8 @@ class CheckoutPayApi(APIView):
 class OrderRefundApi(APIView):
     """Refund an order: wallet orders in full at once; card orders in full or in
     part through the gateway. On 503 gateway_unavailable the amount is held and
-    retried automatically; the same Idempotency-Key resumes the same refund."""
+    retried automatically; the same Idempotency-Key resumes the same refund. 202:
+    the gateway took the refund and confirms it later; the amount is held."""
 
     api_key_access = ApiKeyAccess.WRITE
 
@@ -176,13 +177,15 @@ class OrderRefundApi(APIView):
             help_text="Card orders only: part of what was paid. Default: all that is left.",
         )
 
-    @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
+    @extend_schema(
+        request=InputSerializer, responses={200: OrderOutputSerializer, 202: OrderOutputSerializer}
+    )
     @idempotent(atomic=False)  # card refunds call the gateway, never inside a transaction
     def post(self, request, order_id):
         order = order_get_for_sellers(user=request.user, order_id=order_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        refund_order(
+        refund = refund_order(
             order=order,
             amount=serializer.validated_data.get("amount"),
             actor=request.user,
@@ -190,7 +193,11 @@ class OrderRefundApi(APIView):
             request_key=request.idempotency_key,
         )
         order = order_get_visible(user=request.user, order_id=order_id)
-        return Response(OrderOutputSerializer(order, context={"request": request}).data)
+        pending = refund is not None and refund.status == PaymentRefund.Status.PENDING
+        return Response(
+            OrderOutputSerializer(order, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED if pending else status.HTTP_200_OK,
+        )
 
 
 class WalletDepositApi(APIView):

@@ -16,3 +16,5 @@ class PaymentErrorCode(StrEnum):
     PAYMENT_METHOD_MISMATCH = "payment_method_mismatch"
     INVALID_SIGNATURE = "invalid_signature"
     INVALID_TRANSITION = "invalid_transition"
+    DISPUTE_CLOSED = "dispute_closed"
+    EVIDENCE_PAST_DUE = "evidence_past_due"

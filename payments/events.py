@@ -28,7 +28,8 @@ _REFUND_EXAMPLE = {
 
 CHECKOUT_COMPLETED = register(
     "checkout.completed",
-    description="A payment link (checkout) was paid; the amount is in your wallet.",
+    description="A payment link (checkout) was paid; the amount is pending in your balance "
+    "until it settles.",
     example={"checkout": _CHECKOUT_EXAMPLE},
 )
 CHECKOUT_FAILED = register(
@@ -53,6 +54,54 @@ REFUND_FAILED = register(
         "refund": _REFUND_EXAMPLE | {"status": "FAILED", "failure_message": "charge disputed"}
     },
 )
+
+
+_DISPUTE_EXAMPLE = {
+    "id": "1b2c3d4e-5f60-4718-8a9b-0c1d2e3f4a5b",
+    "status": "OPEN",
+    "amount": 2000,
+    "currency": "USD",
+    "reason": "fraudulent",
+    "order_id": "5f0c1c1e-8d0a-4a57-9a3e-1f2d3c4b5a69",
+    "checkout_id": None,
+    "evidence_due_by": "2026-12-20T23:59:59Z",
+}
+DISPUTE_CREATED = register(
+    "dispute.created",
+    description="The buyer's bank disputes a card payment (a chargeback): `amount`, your part "
+    "of it, is held from your balance (pending, then available, then as debt) and the order "
+    "is DISPUTED, its codes and files withheld. Answer with evidence before `evidence_due_by`.",
+    example={"dispute": _DISPUTE_EXAMPLE, "amount": 2000},
+)
+DISPUTE_CLOSED = register(
+    "dispute.closed",
+    description="A dispute was decided: WON gives the held `amount` back and the order its "
+    "status; LOST sends it to the card network and the order becomes CHARGEBACK.",
+    example={"dispute": _DISPUTE_EXAMPLE | {"status": "WON"}, "amount": 2000},
+)
+
+
+def dispute_events(dispute, payment: Payment, shares: dict, event_type) -> list:
+    """One event per merchant who had money held for the dispute, with their part."""
+    data = {
+        "id": str(dispute.pk),
+        "status": dispute.status,
+        "amount": dispute.amount,
+        "currency": dispute.currency,
+        "reason": dispute.reason,
+        "order_id": str(payment.order_id) if payment.order_id else None,
+        "checkout_id": str(payment.checkout_id) if payment.checkout_id else None,
+        "evidence_due_by": dispute.evidence_due_by.isoformat() if dispute.evidence_due_by else None,
+    }
+    return [
+        event_build(
+            merchant_id=merchant_id,
+            event_type=event_type,
+            data={"dispute": data, "amount": amount},
+        )
+        for merchant_id, amount in shares.items()
+        if amount
+    ]
 
 
 def checkout_event(checkout: Checkout, payment: Payment, event_type, **extra) -> Event:

@@ -1,7 +1,7 @@
 """Payments come last in the global lock order: wallets → stock → orders →
 checkouts → payments. Refund rows are the exception, see services/refunds.py."""
 
-from payments.models import Checkout, Payment, PaymentRefund, WebhookEvent
+from payments.models import Checkout, Dispute, Payment, PaymentRefund, WebhookEvent
 
 
 def payment_qs_for_update():
@@ -18,3 +18,7 @@ def refund_qs_for_update():
 
 def webhook_event_qs_for_update():
     return WebhookEvent.objects.order_by("pk").select_for_update()
+
+
+def dispute_qs_for_update():
+    return Dispute.objects.order_by("pk").select_for_update(of=("self",))

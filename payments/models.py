@@ -16,6 +16,8 @@ class Outcome(models.TextChoices):
     TRANSIENT_ERROR = "transient_error"
     PENDING = "pending", "Pending at the gateway"
     SKIPPED = "skipped", "Nothing left to do"
+    # The gateway refused Kassa, not the card (a revoked key): the payment waits.
+    UNAVAILABLE = "unavailable", "Card payments unavailable"
 
 
 class Checkout(TimestampedModel):
@@ -187,12 +189,21 @@ class PaymentRefund(TimestampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    made_at_gateway = models.BooleanField(
+        default=False,
+        help_text="Made outside Kassa (say in Stripe's dashboard) and recorded from its webhook.",
+    )
 
     class Meta:
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="payments_refund_amount_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["gateway_reference"],
+                condition=~Q(gateway_reference=""),
+                name="payments_one_refund_per_gateway_reference",
             ),
             models.UniqueConstraint(
                 fields=["payment", "request_key"],
@@ -206,6 +217,10 @@ class PaymentRefund(TimestampedModel):
         return f"Refund {self.amount} of {self.payment_id} ({self.status})"
 
     @property
+    def is_final(self) -> bool:
+        return self.status != self.Status.PENDING
+
+    @property
     def gateway_idempotency_key(self) -> str:
         """Stable across the request, its retries and the retry task: one refund."""
         return f"kassa-refund-{self.pk}"
@@ -213,6 +228,77 @@ class PaymentRefund(TimestampedModel):
     @property
     def ledger_reference(self) -> str:
         return f"refund:{self.pk}"
+
+
+class Dispute(TimestampedModel):
+    """A buyer's bank taking a card payment back (a chargeback). While OPEN the
+    disputed amount is held, out of the merchants' reach; WON gives it back,
+    LOST sends it to the card network."""
+
+    class Status(models.TextChoices):
+        OPEN = "OPEN", "Open"
+        WON = "WON", "Won"
+        LOST = "LOST", "Lost"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    reason = models.CharField(max_length=100, blank=True)
+    gateway_reference = models.CharField(max_length=255, unique=True)
+    evidence_due_by = models.DateTimeField(null=True, blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    evidence_submitted_at = models.DateTimeField(null=True, blank=True)
+    order_status_before = models.CharField(
+        max_length=20, blank=True, help_text="What a won dispute gives the order back."
+    )
+    held = models.JSONField(
+        default=dict,
+        help_text="{merchant id: {available, debt}}: where the held money came from.",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="payments_dispute_amount_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Dispute {self.gateway_reference} of {self.payment_id} ({self.status})"
+
+    @property
+    def ledger_reference(self) -> str:
+        return f"dispute:{self.pk}"
+
+
+class SimulatedGatewayRecord(models.Model):
+    """The simulated gateway's own books: what a real gateway keeps on its side
+    (its charges, refunds and disputes), so reconcile_gateway has something to
+    compare Kassa's records with when no real gateway is configured."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge"
+        REFUND = "refund"
+        DISPUTE = "dispute"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    reference = models.CharField(max_length=255, unique=True)
+    payment_reference = models.CharField(max_length=255, blank=True)
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.reference} {self.status}"
 
 
 class WebhookEvent(models.Model):

@@ -1,18 +1,21 @@
-"""Which status may follow which for payments, checkouts and refunds, and the
-one function per model that writes a status. Callers hold the row's lock."""
+"""Which status may follow which for payments, checkouts, refunds and disputes,
+and the one function per model that writes a status. Callers hold the row's lock."""
 
 from core.exceptions import ApplicationError
 from payments.errors import PaymentErrorCode
-from payments.models import Checkout, Payment, PaymentRefund
+from payments.models import Checkout, Dispute, Payment, PaymentRefund
 
 P = Payment.Status
 C = Checkout.Status
 R = PaymentRefund.Status
+D = Dispute.Status
 
 PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     # PROCESSING → PROCESSING: another attempt after a transient error.
     P.PENDING: frozenset({P.PROCESSING, P.SUCCEEDED, P.FAILED}),
-    P.PROCESSING: frozenset({P.PROCESSING, P.SUCCEEDED, P.FAILED}),
+    # PROCESSING → PENDING: the gateway refused Kassa itself (a revoked key); the
+    # payment waits for the reconciler.
+    P.PROCESSING: frozenset({P.PENDING, P.PROCESSING, P.SUCCEEDED, P.FAILED}),
     # FAILED → PENDING: staff's "retry now"; FAILED → SUCCEEDED: a late capture.
     P.FAILED: frozenset({P.PENDING, P.SUCCEEDED}),
     P.SUCCEEDED: frozenset({P.PARTIALLY_REFUNDED, P.REFUNDED}),
@@ -25,6 +28,12 @@ CHECKOUT_TRANSITIONS: dict[str, frozenset[str]] = {
     C.PROCESSING: frozenset({C.COMPLETED, C.FAILED}),
     C.FAILED: frozenset({C.PROCESSING}),
     C.COMPLETED: frozenset(),
+}
+
+DISPUTE_TRANSITIONS: dict[str, frozenset[str]] = {
+    D.OPEN: frozenset({D.WON, D.LOST}),
+    D.WON: frozenset(),
+    D.LOST: frozenset(),
 }
 
 REFUND_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -68,3 +77,8 @@ def checkout_set_status(checkout: Checkout, to: str) -> Checkout:
 def refund_set_status(refund: PaymentRefund, to: str, **fields) -> PaymentRefund:
     """The only writer of PaymentRefund.status; `fields` are saved with it."""
     return _set_status(refund, REFUND_TRANSITIONS, to, fields)
+
+
+def dispute_set_status(dispute: Dispute, to: str, **fields) -> Dispute:
+    """The only writer of Dispute.status; `fields` are saved with it."""
+    return _set_status(dispute, DISPUTE_TRANSITIONS, to, fields)

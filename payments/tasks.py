@@ -13,9 +13,11 @@ from core.task_names import (
     RECONCILE_STUCK_PAYMENTS,
     REFUND_LATE_CAPTURE,
     SEND_REFUND_TO_GATEWAY,
+    SIMULATED_DISPUTE_CLOSE,
+    SIMULATED_DISPUTE_OPEN,
 )
 from payments.errors import PaymentErrorCode
-from payments.models import Outcome, Payment
+from payments.models import Dispute, Outcome, Payment
 from payments.services import (
     payment_fail,
     payment_process,
@@ -24,6 +26,7 @@ from payments.services import (
     refund_reconcile_stuck,
     refund_send_to_gateway,
 )
+from payments.services.simulated_disputes import simulated_dispute_close, simulated_dispute_open
 
 logger = logging.getLogger("kassa.payments")
 
@@ -103,3 +106,16 @@ def late_capture_refund_task(payment_id: str, reason: str) -> str:
 @shared_task(name=RECONCILE_STUCK_PAYMENTS)
 def reconcile_stuck_payments_task() -> int:
     return payment_reconcile_stuck() + refund_reconcile_stuck()
+
+
+@shared_task(name=SIMULATED_DISPUTE_OPEN, acks_late=True, reject_on_worker_lost=True)
+def simulated_dispute_open_task(payment_id: str, outcome: str) -> str:
+    """The simulated gateway disputes a payment of its disputed test cards."""
+    dispute = simulated_dispute_open(payment=Payment.objects.get(pk=payment_id), outcome=outcome)
+    return dispute.status
+
+
+@shared_task(name=SIMULATED_DISPUTE_CLOSE, acks_late=True, reject_on_worker_lost=True)
+def simulated_dispute_close_task(dispute_id: str, outcome: str) -> str:
+    dispute = simulated_dispute_close(dispute=Dispute.objects.get(pk=dispute_id), outcome=outcome)
+    return dispute.status

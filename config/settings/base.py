@@ -289,6 +289,8 @@ PAYMENT_GATEWAY_TIMEOUT_SECONDS = env.float("PAYMENT_GATEWAY_TIMEOUT_SECONDS", d
 # Payments left PENDING or PROCESSING longer than this are re-enqueued.
 PAYMENT_STUCK_AFTER_SECONDS = env.int("PAYMENT_STUCK_AFTER_SECONDS", default=120)
 SIMULATED_GATEWAY_LATENCY_MS = env.int("SIMULATED_GATEWAY_LATENCY_MS", default=0)
+# How long the simulated gateway takes to decide a dispute of its disputed test cards.
+SIMULATED_DISPUTE_SECONDS = env.int("SIMULATED_DISPUTE_SECONDS", default=60)
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")

@@ -57,17 +57,20 @@ def sale_refund(request, order_id):
         return redirect("dashboard:sales")
 
     def refund() -> dict:
-        refund_order(
+        refund = refund_order(
             order=order,
             amount=form.cleaned_data.get("amount") or None,
             actor=request.user,
             reason=form.cleaned_data["reason"],
             request_key=request.idempotency_key,
         )
-        return {"order_id": str(order.pk)}
+        return {"order_id": str(order.pk), "pending": refund is not None and not refund.is_final}
 
     # A card refund calls the gateway: never inside a transaction.
     outcome = run_form_action(request, form, refund, atomic=False)
     if outcome is not None and outcome.ok and not outcome.replayed:
-        messages.success(request, "Refunded.")
+        if outcome.body["pending"]:
+            messages.info(request, "Refund sent: the card network confirms it shortly.")
+        else:
+            messages.success(request, "Refunded.")
     return redirect("dashboard:sales")

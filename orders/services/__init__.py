@@ -5,6 +5,7 @@ placed (card capture, refunds); lifecycle: cancel, expiry, fulfilment.
 """
 
 from orders.services.checkout import order_place
+from orders.services.disputes import order_dispute_close, order_dispute_open
 from orders.services.lifecycle import (
     order_cancel,
     order_fulfill,
@@ -23,6 +24,8 @@ from orders.services.settlement import (
 )
 
 __all__ = [
+    "order_dispute_close",
+    "order_dispute_open",
     "order_cancel",
     "order_fulfill",
     "order_mark_paid",

@@ -26,7 +26,7 @@ from core.task_names import SEND_ORDER_READY_EMAIL
 from orders.downloads import DownloadGone, DownloadUnavailable
 from orders.errors import OrderErrorCode
 from orders.locks import order_item_qs_for_update
-from orders.models import DownloadGrant, Order, OrderItem
+from orders.models import DeliveryAccess, DownloadGrant, Order, OrderItem
 
 Kind = Product.DeliveryKind
 logger = logging.getLogger("kassa.orders")
@@ -78,14 +78,39 @@ def downloads_revoke(*, lines, now) -> None:
 # --- download links ---------------------------------------------------------------------
 
 
-def download_consume(*, grant_id: str, user: User) -> tuple[Product, File]:
-    """Count one download of a grant the caller owns, atomically, and return the
-    product and its file, open. DownloadGrant.DoesNotExist for another user's
-    link; DownloadGone when used up, expired or revoked (a refund);
-    DownloadUnavailable when the storage cannot give the file (not counted)."""
+# While a card dispute is open the buyer's bank has the money back: what the
+# order delivered is withheld until the dispute is won.
+WITHHELD = (Order.Status.DISPUTED, Order.Status.CHARGEBACK)
+
+
+def delivery_access_record(
+    *, order: Order, kind: str, user: User, ip: str | None, user_agent: str, order_item=None
+) -> DeliveryAccess:
+    """Note that the buyer reached what the order delivered: the evidence a
+    dispute is answered with."""
+    return DeliveryAccess.objects.create(
+        order=order,
+        order_item=order_item,
+        kind=kind,
+        user=user,
+        ip_address=ip,
+        user_agent=user_agent[:300],
+    )
+
+
+def download_consume(
+    *, grant_id: str, user: User, ip: str | None = None, user_agent: str = ""
+) -> tuple[Product, File]:
+    """Count one download of a grant the caller owns, atomically, record it
+    (delivery_access_record) and return the product and its file, open.
+    DownloadGrant.DoesNotExist for another user's link; DownloadGone when used
+    up, expired, revoked (a refund) or withheld (a dispute); DownloadUnavailable
+    when the storage cannot give the file (not counted)."""
     grant = DownloadGrant.objects.select_related("order_item__order", "order_item__product").get(
         pk=grant_id, order_item__order__buyer=user
     )
+    if grant.order_item.order.status in WITHHELD:
+        raise DownloadGone("This file is withheld while the card payment is disputed.")
     product = grant.order_item.product
     try:
         # Opened before counting: a storage that fails costs the buyer nothing.
@@ -106,6 +131,14 @@ def download_consume(*, grant_id: str, user: User) -> tuple[Product, File]:
         raise DownloadGone(
             "This download link is used up or has expired; get a new one from your order page."
         )
+    delivery_access_record(
+        order=grant.order_item.order,
+        order_item=grant.order_item,
+        kind=DeliveryAccess.Kind.DOWNLOAD,
+        user=user,
+        ip=ip,
+        user_agent=user_agent,
+    )
     return product, handle
 
 

@@ -15,12 +15,8 @@ from payments.services.processing import (
     payment_succeed,
     wallet_topup_by_card,
 )
-from payments.services.refunds import (
-    payment_refund_to_card,
-    refund_order,
-    refund_reconcile_stuck,
-    refund_send_to_gateway,
-)
+from payments.services.refund_outcomes import refund_reconcile_stuck, refund_send_to_gateway
+from payments.services.refunds import payment_refund_to_card, refund_order
 
 __all__ = [
     "checkout_create",

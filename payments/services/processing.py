@@ -20,14 +20,14 @@ from django.utils import timezone
 
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
-from core.metrics import GATEWAY_SECONDS, PAYMENT_ATTEMPTS, RECONCILED
-from core.task_names import PROCESS_PAYMENT, REFUND_LATE_CAPTURE
+from core.metrics import GATEWAY_ERRORS, GATEWAY_SECONDS, PAYMENT_ATTEMPTS, RECONCILED
+from core.task_names import PROCESS_PAYMENT, REFUND_LATE_CAPTURE, SIMULATED_DISPUTE_OPEN
 from events.services import events_record
 from orders.models import Order
 from orders.services import order_cancel, order_mark_paid
 from payments.errors import PaymentErrorCode
 from payments.events import CHECKOUT_COMPLETED, CHECKOUT_FAILED, checkout_event
-from payments.gateways import TransientGatewayError, get_gateway
+from payments.gateways import GatewayUnavailable, TransientGatewayError, get_gateway
 from payments.locks import checkout_qs_for_update, payment_qs_for_update
 from payments.models import Checkout, Outcome, Payment, PaymentAttempt
 from payments.services.creation import payment_create_topup
@@ -115,6 +115,8 @@ def _attempt(payment: Payment, attempt: PaymentAttempt) -> Outcome:
         _finish_attempt(attempt.pk, Outcome.TRANSIENT_ERROR, error=str(exc))
         _log(payment_id, number, Outcome.TRANSIENT_ERROR, error=repr(str(exc)))
         return Outcome.TRANSIENT_ERROR
+    except GatewayUnavailable as exc:
+        return _wait_for_the_operator(payment, attempt, exc)
 
     _log(payment_id, number, result.outcome, reference=result.reference or "-")
     if result.outcome == Outcome.SUCCEEDED:
@@ -124,6 +126,8 @@ def _attempt(payment: Payment, attempt: PaymentAttempt) -> Outcome:
             attempt_id=attempt.pk,
             response=result.summary,
         )
+        if result.simulated_dispute:  # the simulated gateway's disputed test cards
+            enqueue_on_commit(SIMULATED_DISPUTE_OPEN, str(payment_id), result.simulated_dispute)
     elif result.outcome == Outcome.DECLINED:
         payment_fail(
             payment_id=payment_id,
@@ -136,6 +140,26 @@ def _attempt(payment: Payment, attempt: PaymentAttempt) -> Outcome:
         Payment.objects.filter(pk=payment_id).update(gateway_reference=result.reference)
         _finish_attempt(attempt.pk, Outcome.PENDING, response=result.summary)
     return result.outcome
+
+
+# What the buyer reads when the gateway refused Kassa itself: never its text.
+UNAVAILABLE_MESSAGE = "Card payments are unavailable right now; your order is kept."
+
+
+def _wait_for_the_operator(payment: Payment, attempt: PaymentAttempt, exc) -> Outcome:
+    """The gateway refused Kassa, not the card: nothing is declined or cancelled.
+    The payment waits, PENDING; the reconciler tries it again later, and retries
+    before then would only be refused the same way."""
+    logger.error(
+        "gateway_unavailable payment_id=%s kind=%s error=%r", payment.pk, exc.kind, str(exc)
+    )
+    GATEWAY_ERRORS.labels(exc.kind).inc()
+    _finish_attempt(attempt.pk, Outcome.UNAVAILABLE, error=UNAVAILABLE_MESSAGE)
+    with transaction.atomic():
+        payment = payment_qs_for_update().get(pk=payment.pk)
+        if payment.status == S.PROCESSING:
+            payment_set_status(payment, S.PENDING)
+    return Outcome.UNAVAILABLE
 
 
 def _pay_from_wallet(payment: Payment, attempt: PaymentAttempt) -> Outcome:

@@ -13,33 +13,26 @@ lag behind the gateway and no lock is held while it is called:
 """
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
 
 from accounts.models import User
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.idempotency import IdempotencyErrorCode
-from core.metrics import GATEWAY_SECONDS, RECONCILED, REFUNDS
 from core.task_names import SEND_REFUND_TO_GATEWAY
-from events.services import events_record
 from orders.models import Order
-from orders.services import order_record_card_refund, order_refund_to_wallet
+from orders.services import order_refund_to_wallet
 from payments.errors import PaymentErrorCode
-from payments.events import REFUND_FAILED, REFUND_SUCCEEDED, refund_events
-from payments.gateways import TransientGatewayError, get_gateway
-from payments.locks import payment_qs_for_update, refund_qs_for_update
+from payments.locks import payment_qs_for_update
 from payments.models import Outcome, Payment, PaymentRefund
-from payments.services.enqueue import requeue_stale
-from payments.state import payment_set_refunded, refund_set_status
+from payments.services.refund_outcomes import refund_send_to_gateway
+from payments.services.shares import refund_shares, sale_reference
 from wallets.locks import wallets_lock
-from wallets.models import LedgerEntry, Transfer, Wallet
-from wallets.services import system_wallet, transfer_locked, wallet_get_or_create_many
+from wallets.models import Transfer, Wallet
+from wallets.services import system_wallet, transfer_locked
 from wallets.services.proceeds import pending_clearing_wallets, proceeds_settle_now_locked
 
 logger = logging.getLogger("kassa.payments")
@@ -65,7 +58,8 @@ def refund_order(
     partial_refund_unsupported / refund_too_large (422), insufficient_funds,
     not_payable, invalid_transition, refund_failed (409), and gateway_unavailable
     (503) while the refund waits for the gateway; repeating the call with the same
-    request_key resumes that refund, and a task retries it meanwhile.
+    request_key resumes that refund, and a task retries it meanwhile. A refund
+    the gateway took and answers later comes back PENDING, its money held.
     """
     if order.payment_method == Order.PaymentMethod.WALLET:
         if amount not in (None, order.total):
@@ -93,7 +87,7 @@ def refund_order(
             status=409,
             extra={"refund_id": str(refund.pk)},
         )
-    if refund.status == R.PENDING:
+    if refund.status == R.PENDING and not refund.gateway_reference:
         raise ApplicationError(
             "The payment gateway did not answer. The refund is held and will be retried "
             "automatically; repeating this request with the same Idempotency-Key resumes it.",
@@ -128,54 +122,6 @@ def payment_refund_to_card(
         )
     refund.refresh_from_db()
     return refund
-
-
-@dataclass(frozen=True)
-class _Share:
-    wallet: Wallet
-    amount: int
-
-
-def _refund_shares(payment: Payment, amount: int) -> list[_Share]:
-    """The wallets that received this payment's money and give `amount` back."""
-    currency = payment.currency
-    if payment.late_capture:
-        # Nothing was settled: the money sits with the card network's side.
-        funding = system_wallet(name=Wallet.System.CARD_FUNDING, currency=currency)
-        return [_Share(funding, amount)]
-    if payment.purpose == Payment.Purpose.TOPUP:
-        receivers = {payment.payer_id: (payment.payer, amount)}
-    elif payment.purpose == Payment.Purpose.CHECKOUT:
-        receivers = {payment.checkout.merchant_id: (payment.checkout.merchant, amount)}
-    else:
-        receivers = _order_merchant_shares(payment.order, amount)
-    wallets = wallet_get_or_create_many(
-        users=[user for user, _ in receivers.values()], currency=currency
-    )
-    return [_Share(wallets[pk], share) for pk, (_, share) in receivers.items()]
-
-
-def _sale_reference(payment: Payment) -> str:
-    """The reference a merchant's pending proceeds from this payment carry ("" when
-    it paid no merchant: a top-up, or a late capture that settled nothing)."""
-    if payment.late_capture or payment.purpose == Payment.Purpose.TOPUP:
-        return ""
-    if payment.purpose == Payment.Purpose.CHECKOUT:
-        return f"payment:{payment.pk}"
-    return f"order:{payment.order_id}"
-
-
-def _order_merchant_shares(order: Order, amount: int) -> dict:
-    """{merchant pk: (merchant, share)}: a full first refund is split by the lines'
-    subtotals; a partial one comes from the single merchant (checked by the caller)."""
-    items = list(order.items.select_related("merchant"))
-    if amount == order.total and order.refunded_amount == 0:
-        shares: dict = {}
-        for item in items:
-            merchant, subtotal = shares.get(item.merchant_id, (item.merchant, 0))
-            shares[item.merchant_id] = (merchant, subtotal + item.subtotal)
-        return shares
-    return {items[0].merchant_id: (items[0].merchant, amount)}
 
 
 def _refund_too_large(refundable: int, pending: int) -> ApplicationError:
@@ -236,9 +182,9 @@ def _refund_hold(
         return _resumed(found, amount)
     wanted = amount if amount is not None else _refundable(payment)
     _check_refundable(payment, wanted)  # fail fast, before any lock; again below
-    shares = _refund_shares(payment, wanted)
+    shares = refund_shares(payment, wanted)
     holding = system_wallet(name=Wallet.System.REFUNDS_PENDING, currency=payment.currency)
-    sale = _sale_reference(payment)
+    sale = sale_reference(payment)
     clearing = pending_clearing_wallets(reference=sale) if sale else []
     locked = wallets_lock([holding, *(share.wallet for share in shares), *clearing])
     if sale:
@@ -276,125 +222,3 @@ def _refund_hold(
         )
     logger.info("refund_held refund_id=%s payment_id=%s amount=%s", refund.pk, payment.pk, amount)
     return refund
-
-
-def refund_send_to_gateway(*, refund_id) -> Outcome:
-    """Phases 2 and 3 for a refund: ask the gateway, then record its answer.
-
-    Safe to run any number of times, also at once (the API, the retry task and
-    the reconciler): the gateway's idempotency key makes it one refund there,
-    and phase 3 records it once. Returns TRANSIENT_ERROR when it should run again.
-    """
-    refund = PaymentRefund.objects.select_related("payment").get(pk=refund_id)
-    if refund.status != R.PENDING:
-        return Outcome.SKIPPED
-    try:
-        with GATEWAY_SECONDS.labels("refund").time():
-            result = get_gateway(refund.payment.gateway).refund(
-                payment=refund.payment, refund=refund
-            )
-    except TransientGatewayError as exc:
-        logger.warning("refund_transient refund_id=%s error=%r", refund.pk, str(exc))
-        PaymentRefund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
-        REFUNDS.labels(Outcome.TRANSIENT_ERROR).inc()
-        return Outcome.TRANSIENT_ERROR
-    REFUNDS.labels(result.outcome).inc()
-    if result.outcome == Outcome.SUCCEEDED:
-        _refund_record(refund_id=refund.pk, reference=result.reference)
-    else:
-        _refund_release(refund_id=refund.pk, message=result.message)
-    return result.outcome
-
-
-@transaction.atomic
-def _refund_record(*, refund_id, reference: str) -> None:
-    """Phase 3, success: the hold goes to card funding, the payment and the order
-    record the refund."""
-    # The refund row is locked first, out of the global order: nothing locks
-    # refund rows while holding another lock, so this cannot deadlock, and it
-    # makes recording the same refund twice impossible.
-    refund = refund_qs_for_update().get(pk=refund_id)
-    if refund.status != R.PENDING:
-        return
-    payment = Payment.objects.select_related("order").get(pk=refund.payment_id)
-    holding = system_wallet(name=Wallet.System.REFUNDS_PENDING, currency=payment.currency)
-    funding = system_wallet(name=Wallet.System.CARD_FUNDING, currency=payment.currency)
-    locked = wallets_lock([holding, funding])
-    transfer_locked(
-        source=locked[holding.pk],
-        target=locked[funding.pk],
-        amount=refund.amount,
-        kind=Transfer.Kind.REFUND,
-        reference=refund.ledger_reference,
-        description=refund.reason,
-        created_by=refund.created_by,
-    )
-    if payment.order is not None and not payment.late_capture:
-        order_record_card_refund(
-            order=payment.order, amount=refund.amount, actor=refund.created_by, reason=refund.reason
-        )
-    payment = payment_qs_for_update().get(pk=payment.pk)
-    payment_set_refunded(payment, payment.refunded_amount + refund.amount)
-    refund_set_status(refund, R.SUCCEEDED, gateway_reference=reference)
-    events_record(refund_events(refund, payment, _merchant_shares(refund), REFUND_SUCCEEDED))
-    logger.info(
-        "refund_recorded refund_id=%s payment_id=%s amount=%s", refund.pk, payment.pk, refund.amount
-    )
-
-
-@transaction.atomic
-def _refund_release(*, refund_id, message: str) -> None:
-    """Phase 3, definitive refusal: every wallet that funded the hold gets its
-    share back, and the refund is FAILED."""
-    refund = refund_qs_for_update().get(pk=refund_id)  # first, as in _refund_record
-    if refund.status != R.PENDING:
-        return
-    currency = Payment.objects.values_list("currency", flat=True).get(pk=refund.payment_id)
-    holding = system_wallet(name=Wallet.System.REFUNDS_PENDING, currency=currency)
-    held = list(
-        LedgerEntry.objects.filter(
-            transfer__reference=refund.ledger_reference, amount__lt=0
-        ).select_related("wallet")
-    )
-    locked = wallets_lock([holding, *(entry.wallet for entry in held)])
-    for entry in held:
-        transfer_locked(
-            source=locked[holding.pk],
-            target=locked[entry.wallet_id],
-            amount=-entry.amount,
-            kind=Transfer.Kind.REFUND_RELEASE,
-            reference=refund.ledger_reference,
-            description=f"refund refused: {message}"[:255],
-        )
-    refund_set_status(refund, R.FAILED, failure_message=message[:255])
-    payment = Payment.objects.get(pk=refund.payment_id)
-    events_record(refund_events(refund, payment, _merchant_shares(refund), REFUND_FAILED))
-    logger.warning("refund_failed refund_id=%s message=%r", refund.pk, message)
-
-
-def _merchant_shares(refund: PaymentRefund) -> dict:
-    """{merchant pk: what their wallet put into the refund's hold}. A late
-    capture's refund was held from the card funding wallet: no merchant's."""
-    held = LedgerEntry.objects.filter(
-        transfer__reference=refund.ledger_reference,
-        transfer__kind=Transfer.Kind.REFUND,
-        amount__lt=0,
-        wallet__kind=Wallet.Kind.USER,
-    ).values_list("wallet__owner_id", "amount")
-    shares: dict = {}
-    for owner_id, amount in held:
-        shares[owner_id] = shares.get(owner_id, 0) - amount
-    return shares
-
-
-def refund_reconcile_stuck(*, now=None) -> int:
-    """Re-enqueue refunds left PENDING too long (retries ran out while the gateway
-    was down, a lost worker, a broker that was down). Returns how many."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.PAYMENT_STUCK_AFTER_SECONDS)
-    stuck = PaymentRefund.objects.filter(status=R.PENDING, updated_at__lt=cutoff)
-    count = requeue_stale(stuck, SEND_REFUND_TO_GATEWAY, now=now)
-    RECONCILED.labels("refund").inc(count)
-    if count:
-        logger.warning("refunds_reconciled count=%s", count)
-    return count

@@ -7,15 +7,27 @@ prove a retried or redelivered charge reaches the card once.
 
 import json
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
+
+# What Stripe answers a revoked or wrong secret key.
+REVOKED = (
+    401,
+    {"error": {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_***"}},
+)
 
 
 class FakeStripe:
     def __init__(self):
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.disputes: dict[str, dict] = {}
+        # What a test makes Stripe do: refuse the secret key (a revoked key), or
+        # answer new refunds pending instead of succeeded.
+        self.revoked = False
+        self.refund_status = "succeeded"
         self.responses_by_key: dict[str, tuple[int, dict]] = {}
         self.requests: list[tuple[str, str | None]] = []
         self.lock = threading.Lock()
@@ -57,6 +69,7 @@ class FakeStripe:
             "amount": int(form["amount"]),
             "currency": form["currency"],
             "status": status,
+            "created": int(time.time()),
             "client_secret": f"{intent_id}_secret_{uuid.uuid4().hex[:16]}",
             "metadata": {"payment_id": form.get("metadata[payment_id]", "")},
         }
@@ -64,15 +77,37 @@ class FakeStripe:
         return 200, intent
 
     def _refund(self, form: dict) -> tuple[int, dict]:
+        intent = self.intents.get(form["payment_intent"], {})
         refund = {
             "id": f"re_{uuid.uuid4().hex[:24]}",
             "object": "refund",
             "amount": int(form["amount"]),
+            "currency": intent.get("currency", "usd"),
             "payment_intent": form["payment_intent"],
-            "status": "succeeded",
+            "status": self.refund_status,
+            "created": int(time.time()),
+            "metadata": {"refund_id": form.get("metadata[refund_id]", "")},
         }
         self.refunds[refund["id"]] = refund
         return 200, refund
+
+    def refund_made_in_the_dashboard(self, intent_id: str, amount: int) -> dict:
+        """A refund someone made in Stripe's dashboard, not through Kassa."""
+        with self.lock:
+            status, refund = self._refund({"payment_intent": intent_id, "amount": str(amount)})
+            refund["status"] = "succeeded"
+            refund["metadata"] = {}
+        return refund
+
+    def _dispute_update(self, dispute_id: str, form: dict) -> tuple[int, dict]:
+        dispute = self.disputes.setdefault(dispute_id, {"id": dispute_id, "object": "dispute"})
+        dispute["evidence"] = {
+            key[len("evidence[") : -1]: value
+            for key, value in form.items()
+            if key.startswith("evidence[")
+        }
+        dispute["submitted"] = form.get("submit") == "true"
+        return 200, dispute
 
     def _handler(self):
         fake = self
@@ -87,8 +122,12 @@ class FakeStripe:
                 key = self.headers.get("Idempotency-Key")
                 with fake.lock:
                     fake.requests.append((self.path, key))
-                    if key and key in fake.responses_by_key:
+                    if fake.revoked:
+                        status, body = REVOKED
+                    elif key and key in fake.responses_by_key:
                         status, body = fake.responses_by_key[key]
+                    elif self.path.startswith("/v1/disputes/"):
+                        status, body = fake._dispute_update(self.path.rsplit("/", 1)[-1], form)
                     else:
                         route = {
                             "/v1/payment_intents": fake._payment_intent,
@@ -107,13 +146,29 @@ class FakeStripe:
                 self.wfile.write(payload)
 
             def do_GET(self):
-                intent_id = self.path.rsplit("/", 1)[-1]
+                path = self.path.split("?", 1)[0]
+                listed = {
+                    "/v1/payment_intents": fake.intents,
+                    "/v1/refunds": fake.refunds,
+                    "/v1/disputes": fake.disputes,
+                }
                 with fake.lock:
                     fake.requests.append((self.path, None))
-                    intent = fake.intents.get(intent_id)
-                status, body = (
-                    (200, intent) if intent else (404, {"error": {"type": "invalid_request_error"}})
-                )
+                    if fake.revoked:
+                        status, body = REVOKED
+                    elif path in listed:
+                        items = list(listed[path].values())
+                        body = {"object": "list", "data": items, "has_more": False, "url": path}
+                        status = 200
+                    else:
+                        found = fake.intents.get(path.rsplit("/", 1)[-1]) or fake.refunds.get(
+                            path.rsplit("/", 1)[-1]
+                        )
+                        status, body = (
+                            (200, found)
+                            if found
+                            else (404, {"error": {"type": "invalid_request_error"}})
+                        )
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

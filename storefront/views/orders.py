@@ -14,10 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from accounts.authentication import JWTAuthentication
+from core.clients import client_ip
 from core.exceptions import ApplicationError
 from core.pages import page_of, run_form_action
 from orders.downloads import DownloadGone, DownloadUnavailable, download_grant_for_token
-from orders.models import DownloadGrant, Order
+from orders.models import DeliveryAccess, DownloadGrant, Order
 from orders.selectors import (
     order_deliveries,
     order_event_list,
@@ -26,10 +27,14 @@ from orders.selectors import (
     order_receipt,
 )
 from orders.services import order_cancel, order_receipt_resend
-from orders.services.delivery import download_consume, download_link_renew
+from orders.services.delivery import (
+    delivery_access_record,
+    download_consume,
+    download_link_renew,
+)
 from orders.services.receipts import RECEIPTED
 from payments.gateways import TransientGatewayError, browser_payments_enabled
-from payments.models import Payment
+from payments.models import Outcome, Payment
 from payments.selectors import payment_list_for_order
 from payments.services import payment_create_for_order, payment_start_in_browser
 from storefront.forms import CardPaymentForm
@@ -57,10 +62,18 @@ def _own_order(request, order_id) -> Order:
     return order
 
 
+def _waiting_for_the_gateway(payment: Payment) -> bool:
+    """Still being charged: not final, and not waiting because card payments are
+    unavailable (the gateway refused Kassa itself), which no polling changes."""
+    attempts = list(payment.attempts.all())
+    unavailable = bool(attempts) and attempts[-1].outcome == Outcome.UNAVAILABLE
+    return payment.status in LIVE and not unavailable
+
+
 def _status_context(order: Order) -> dict:
     payments = payment_list_for_order(order=order)
     processing = order.status == Order.Status.PAYMENT_PENDING and any(
-        payment.status in LIVE for payment in payments
+        _waiting_for_the_gateway(payment) for payment in payments
     )
     return {"order": order, "payments": payments, "processing": processing}
 
@@ -68,11 +81,25 @@ def _status_context(order: Order) -> dict:
 @login_required
 def order_detail(request, order_id):
     order = _own_order(request, order_id)
+    deliveries = order_deliveries(order=order, viewer=request.user)
+    _note_codes_shown(request, order, deliveries)
     context = _status_context(order) | {
         "events": order_event_list(order=order),
-        "deliveries": order_deliveries(order=order, viewer=request.user),
+        "deliveries": deliveries,
     }
     return render(request, "storefront/order_detail.html", context)
+
+
+def _note_codes_shown(request, order: Order, deliveries: list[dict]) -> None:
+    """The buyer saw the order's codes: a dispute's evidence says so."""
+    if order.buyer_id == request.user.pk and any(d.get("codes") for d in deliveries):
+        delivery_access_record(
+            order=order,
+            kind=DeliveryAccess.Kind.CODES_SHOWN,
+            user=request.user,
+            ip=client_ip(request) or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
 
 
 @login_required
@@ -175,7 +202,12 @@ def download(request, token):
     if user is None:
         return redirect_to_login(request.get_full_path())
     try:
-        product, handle = download_consume(grant_id=download_grant_for_token(token), user=user)
+        product, handle = download_consume(
+            grant_id=download_grant_for_token(token),
+            user=user,
+            ip=client_ip(request) or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
     except (signing.BadSignature, DownloadGrant.DoesNotExist) as unknown:
         raise Http404("No such download.") from unknown
     except DownloadGone as gone:

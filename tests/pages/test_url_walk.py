@@ -47,6 +47,7 @@ def test_no_page_answers_a_server_error_to_anyone(who):
         "endpoint_id": uuid.uuid4(),
         "action": "test",
         "delivery_id": uuid.uuid4(),
+        "dispute_id": uuid.uuid4(),
     }
     client = Client()
     visitor = {"customer": buyer, "merchant": merchant, "admin": AdminFactory()}.get(who)

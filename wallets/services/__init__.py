@@ -3,6 +3,7 @@ owner's deposits, withdrawals and the limits on them; proceeds: sales held in
 clearing until they settle into the merchant's wallet, and merchants' debt."""
 
 from wallets.services.ledger import (
+    debt_wallet_get_or_create,
     system_wallet,
     transfer,
     transfer_locked,
@@ -19,6 +20,7 @@ from wallets.services.money import (
 )
 
 __all__ = [
+    "debt_wallet_get_or_create",
     "deposit_amount_check",
     "system_wallet",
     "transfer",

@@ -212,3 +212,21 @@ def proceeds_settle_due(*, now=None, batch_size: int | None = None) -> int:
     _mark_settled(rows, settlement)
     transfers_locked(moves=moves)
     return len(rows)
+
+
+def merchant_take_moves(
+    *, available: Wallet, debt: Wallet, amount: int, target: Wallet, kind: str, reference: str
+) -> tuple[list[dict], int]:
+    """The moves that take `amount` from a merchant without their say (a dispute, a
+    refund made at the gateway): their available balance first, and what is
+    missing from their debt wallet, which the platform advances: the merchant's
+    wallet never goes below zero. Both wallets are locked by the caller; call
+    proceeds_settle_now_locked first so that pending comes before available.
+    Returns (moves, the part taken as debt)."""
+    from_available = min(available.balance, amount)
+    moves = [
+        {"source": source, "target": target, "amount": part, "kind": kind, "reference": reference}
+        for source, part in ((available, from_available), (debt, amount - from_available))
+        if part
+    ]
+    return moves, amount - from_available

@@ -66,6 +66,11 @@ def test_transition_table_is_the_documented_machine():
         (S.PAID, S.FULFILLED),
         (S.PAID, S.REFUNDED),
         (S.FULFILLED, S.REFUNDED),
+        (S.PAID, S.DISPUTED),
+        (S.FULFILLED, S.DISPUTED),
+        (S.DISPUTED, S.PAID),
+        (S.DISPUTED, S.FULFILLED),
+        (S.DISPUTED, S.CHARGEBACK),
     }
 
 
