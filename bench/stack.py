@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import redis
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +90,10 @@ def server_env(database_url: str, **extra) -> dict:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SITE_URL": "http://127.0.0.1",
         "DEFAULT_FROM_EMAIL": "bench@kassa.invalid",
+        # Receipts are rendered and handed to a backend that drops them: the
+        # console backend's copy of every email through Celery's log is a cost
+        # no deployment pays.
+        "EMAIL_URL": "dummymail://",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DB_CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
@@ -108,10 +113,16 @@ def running_kassa(database_url: str, redis_url: str, *, worker: bool = True):
         scratch = stack.enter_context(scratch_database(database_url))
         work = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         port = _free_port()
+        broker = os.environ.get("CELERY_BROKER_URL", redis_url)
+        # A queue of this run's own: tasks a run leaves unconsumed (receipts of a
+        # scratch database since dropped) must not load the next run's worker.
+        queue = f"bench-{uuid.uuid4().hex[:8]}"
+        stack.callback(_drop_queue, broker, queue)
         env = server_env(
             scratch,
             REDIS_URL=redis_url,
-            CELERY_BROKER_URL=os.environ.get("CELERY_BROKER_URL", redis_url),
+            CELERY_BROKER_URL=broker,
+            CELERY_TASK_DEFAULT_QUEUE=queue,
         )
         print("migrating and seeding the scratch database ...", flush=True)
         _run([sys.executable, "manage.py", "migrate", "--noinput"], env)
@@ -149,6 +160,14 @@ def running_kassa(database_url: str, redis_url: str, *, worker: bool = True):
         base = f"http://127.0.0.1:{port}"
         _wait_for(f"{base}/healthz")
         yield base, env, work, seeded
+
+
+def _drop_queue(broker: str, queue: str) -> None:
+    if broker.startswith(("redis://", "rediss://")):
+        client = redis.Redis.from_url(broker)
+        # kombu keeps a queue's priorities under keys that start with its name.
+        for key in client.scan_iter(match=f"{queue}*"):
+            client.delete(key)
 
 
 @contextmanager

@@ -3,6 +3,7 @@ them by name (core/task_names.py)."""
 
 from celery import shared_task
 
+from core.enqueue import sweep_starting
 from core.task_names import (
     DELIVER_WEBHOOKS,
     RELAY_EVENTS,
@@ -19,7 +20,9 @@ from events.services import (
 
 @shared_task(name=RELAY_EVENTS, acks_late=True, reject_on_worker_lost=True)
 def relay_events_task() -> int:
-    """Sent after every commit that wrote events, and by beat as a safety net."""
+    """Sent after commits that wrote events (one per run queued), and by beat as
+    a safety net."""
+    sweep_starting(RELAY_EVENTS)
     return events_relay()
 
 

@@ -34,6 +34,9 @@ class Order(TimestampedModel):
     currency = models.CharField(max_length=3)
     refunded_amount = models.BigIntegerField(default=0)
     reserved_until = models.DateTimeField(null=True, blank=True)
+    # Set by the commit that paid the order; the receipts sweep emails the
+    # receipt once it is due and clears it (a lease while it sends).
+    receipt_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -51,6 +54,11 @@ class Order(TimestampedModel):
                 fields=["reserved_until"],
                 condition=Q(status="PAYMENT_PENDING"),
                 name="orders_pending_reservation_idx",
+            ),
+            models.Index(
+                fields=["receipt_due_at"],
+                condition=Q(receipt_due_at__isnull=False),
+                name="orders_receipt_due_idx",
             ),
         ]
 

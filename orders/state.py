@@ -43,7 +43,15 @@ def order_set_status(order: Order, to: str, *, actor: User | None, reason: str =
         order=order, from_status=order.status, to_status=to, actor=actor, reason=reason
     )
     order.status = to
-    order.save(update_fields=["status", "refunded_amount", "reserved_until", "updated_at"])
+    order.save(
+        update_fields=[
+            "status",
+            "refunded_amount",
+            "reserved_until",
+            "receipt_due_at",
+            "updated_at",
+        ]
+    )
     return order
 
 

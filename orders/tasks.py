@@ -2,14 +2,17 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from core.enqueue import sweep_starting
 from core.task_names import (
     RELEASE_EXPIRED_RESERVATIONS,
+    SEND_DUE_RECEIPTS,
     SEND_ORDER_READY_EMAIL,
     SEND_ORDER_RECEIPT,
     SEND_REFUND_NOTICE,
 )
 from orders.services import (
     order_receipt_email_send,
+    order_receipts_send_due,
     order_refund_notice_send,
     order_release_expired,
 )
@@ -47,10 +50,19 @@ EMAIL_RETRIES = {
 }
 
 
+@shared_task(name=SEND_DUE_RECEIPTS, acks_late=True, reject_on_worker_lost=True)
+def send_due_receipts_task() -> int:
+    """The receipts of paid orders: sent after commits that paid orders (one per
+    run queued) and by beat, which also picks up a receipt whose sending failed
+    once its lease ends. A worker killed mid-send means one more copy of a
+    receipt, never none."""
+    sweep_starting(SEND_DUE_RECEIPTS)
+    return order_receipts_send_due()
+
+
 @shared_task(name=SEND_ORDER_RECEIPT, **EMAIL_RETRIES)
 def send_order_receipt_task(order_id: str) -> None:
-    """After the commit that paid the order, retried like "Your order is ready"; a
-    duplicate after a worker crash is one more copy of the same receipt."""
+    """ "Email my receipt again"; retried like "Your order is ready"."""
     order_receipt_email_send(order_id=order_id)
 
 

@@ -37,6 +37,10 @@ CELERY_BEAT_SCHEDULE = {
     # Safety nets: each commit with events sends the relay, each relay the
     # deliveries; these catch what a broker that was down lost, and retries
     # due after a long backoff.
+    "send-due-receipts": {
+        "task": task_names.SEND_DUE_RECEIPTS,
+        "schedule": 60.0,
+    },
     "relay-events": {
         "task": task_names.RELAY_EVENTS,
         "schedule": 15.0,

@@ -1,6 +1,6 @@
 """Events written with the change they describe, in its transaction."""
 
-from core.enqueue import enqueue_on_commit
+from core.enqueue import enqueue_sweep_on_commit
 from core.task_names import RELAY_EVENTS
 from events.models import Event
 from events.types import EventType
@@ -13,8 +13,9 @@ def event_build(*, merchant_id, event_type: EventType, data: dict) -> Event:
 
 
 def events_relay_after_commit() -> None:
-    """Have the relay number this transaction's events once it commits."""
-    enqueue_on_commit(RELAY_EVENTS)
+    """Have the relay number this transaction's events once it commits (a
+    sweep: one relay per run, not per commit, core.enqueue)."""
+    enqueue_sweep_on_commit(RELAY_EVENTS)
 
 
 def events_record(events: list[Event]) -> None:

@@ -15,6 +15,7 @@ from orders.services.lifecycle import (
 from orders.services.receipts import (
     order_receipt_email_send,
     order_receipt_resend,
+    order_receipts_send_due,
     order_refund_notice_send,
 )
 from orders.services.settlement import (
@@ -32,6 +33,7 @@ __all__ = [
     "order_place",
     "order_receipt_email_send",
     "order_receipt_resend",
+    "order_receipts_send_due",
     "order_record_card_refund",
     "order_refund_notice_send",
     "order_refund_to_wallet",

@@ -22,7 +22,7 @@ from orders.events import ORDER_FULFILLED, ORDER_PAID, order_events
 from orders.limits import MAX_LINES, MAX_QUANTITY
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
-from orders.services.receipts import order_receipt_enqueue
+from orders.services.receipts import order_receipt_due
 from orders.services.settlement import merchant_shares, move_order_stock
 from orders.state import order_initial_status
 from wallets.errors import WalletErrorCode
@@ -148,6 +148,7 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     path = [S.CREATED, S.PAYMENT_PENDING, S.PAID]
     if delivers_everything(lines, kinds):
         path.append(S.FULFILLED)
+    order_receipt_due(order)
     _insert_order(order, lines, path)
 
     # The buyer's wallet and a clearing shard, never a merchant's wallet: the
@@ -181,7 +182,6 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     )
     events_relay_after_commit()
     deliver(order, lines, kinds, reserved=False)
-    order_receipt_enqueue(order)
     return order
 
 

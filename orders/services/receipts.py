@@ -2,25 +2,75 @@
 request ("Email my receipt again"), and a short notice for each refund. Like
 "Your order is ready", no email ever names a code or a download link."""
 
+import logging
+from datetime import timedelta
+from smtplib import SMTPException
+
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
-from core.enqueue import enqueue_on_commit
+from core.enqueue import enqueue_on_commit, enqueue_sweep_on_commit
 from core.exceptions import ApplicationError
 from core.money import format_money
 from core.ratelimit import rate_key, rate_limit_hit
-from core.task_names import SEND_ORDER_RECEIPT, SEND_REFUND_NOTICE
+from core.task_names import SEND_DUE_RECEIPTS, SEND_ORDER_RECEIPT, SEND_REFUND_NOTICE
 from orders.errors import OrderErrorCode
 from orders.models import Order
 from orders.selectors import order_receipt
 
+logger = logging.getLogger("kassa.orders")
+
 RECEIPTED = (Order.Status.PAID, Order.Status.FULFILLED, Order.Status.REFUNDED)
 
 
-def order_receipt_enqueue(order: Order) -> None:
-    enqueue_on_commit(SEND_ORDER_RECEIPT, str(order.pk))
+# How long a sweep may take to send one receipt before another sweep sends it
+# again (a worker killed mid-send): at least once, never lost.
+RECEIPT_LEASE = timedelta(minutes=5)
+RECEIPTS_PER_CLAIM = 50
+
+
+def order_receipt_due(order: Order) -> None:
+    """Mark a paid order's receipt due, saved with the order's own write (its
+    insert at checkout, its status change when a card pays), and have the
+    receipts sweep run after the commit: no task per order."""
+    order.receipt_due_at = timezone.now()
+    enqueue_sweep_on_commit(SEND_DUE_RECEIPTS)
+
+
+def order_receipts_send_due(*, now=None) -> int:
+    """The sweep: email every receipt that is due; returns how many were sent.
+    Each batch is claimed (leased) in a short transaction and sent with none
+    open; a receipt whose sending failed is tried again when its lease ends."""
+    sent = 0
+    while claimed := _claim_due_receipts(now or timezone.now()):
+        for order_id, lease in claimed:
+            try:
+                order_receipt_email_send(order_id=order_id)
+            except (SMTPException, OSError):
+                logger.warning("receipt_send_failed order_id=%s", order_id, exc_info=True)
+                continue
+            Order.objects.filter(pk=order_id, receipt_due_at=lease).update(receipt_due_at=None)
+            sent += 1
+        if len(claimed) < RECEIPTS_PER_CLAIM:
+            return sent
+    return sent
+
+
+@transaction.atomic
+def _claim_due_receipts(now) -> list[tuple]:
+    due = list(
+        Order.objects.select_for_update(skip_locked=True)
+        .filter(receipt_due_at__lte=now)
+        .order_by("receipt_due_at")
+        .values_list("pk", flat=True)[:RECEIPTS_PER_CLAIM]
+    )
+    lease = now + RECEIPT_LEASE
+    Order.objects.filter(pk__in=due).update(receipt_due_at=lease)
+    return [(order_id, lease) for order_id in due]
 
 
 def order_refund_notice_enqueue(order: Order, amount: int) -> None:
@@ -60,7 +110,7 @@ def order_receipt_resend(*, order: Order) -> None:
             status=429,
             extra={"retry_after": wait},
         )
-    order_receipt_enqueue(order)
+    enqueue_on_commit(SEND_ORDER_RECEIPT, str(order.pk))
 
 
 def order_refund_notice_send(*, order_id: str, amount: int) -> None:

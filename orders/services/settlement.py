@@ -23,7 +23,7 @@ from orders.events import (
 from orders.locks import order_qs_for_update
 from orders.models import Order
 from orders.services.delivery import deliver, delivery_kinds, downloads_revoke
-from orders.services.receipts import order_receipt_enqueue, order_refund_notice_enqueue
+from orders.services.receipts import order_receipt_due, order_refund_notice_enqueue
 from orders.state import can_transition, invalid_transition, order_set_status
 from wallets.locks import wallets_lock
 from wallets.models import Transfer, Wallet
@@ -114,8 +114,8 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
         reference=f"order:{order.pk}",
     )
     order.reserved_until = None
+    order_receipt_due(order)
     order = order_set_status(order, S.PAID, actor=None, reason=reason)
-    order_receipt_enqueue(order)
     events = order_events(order, items, ORDER_PAID)
     if deliver(order, items, delivery_kinds(locked_stock), reserved=True):
         order = order_set_status(order, S.FULFILLED, actor=None, reason="delivered")

@@ -99,9 +99,10 @@ def payment_start_in_browser(*, order: Order, payer: User) -> tuple[Payment, str
     with transaction.atomic():
         payment = live or _create_order_payment(order=order, payer=payer, card_token="")
     intent = get_gateway(payment.gateway).prepare_for_browser(payment=payment)
-    Payment.objects.filter(pk=payment.pk, gateway_reference="").update(
+    if Payment.objects.filter(pk=payment.pk, gateway_reference="").update(
         gateway_reference=intent.reference
-    )
+    ):
+        payment.gateway_reference = intent.reference
     return payment, intent.client_secret
 
 

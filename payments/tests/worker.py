@@ -53,10 +53,6 @@ def start_worker(queue: str, *, broker: str = BROKER, **settings) -> subprocess.
             "--pool=solo",
             "--queues",
             queue,
-            # A node name of its own: two workers named alike on one RabbitMQ
-            # fight over their control queue (RESOURCE_LOCKED on celery@host.celery.pidbox).
-            "--hostname",
-            f"{queue}@%h",
             "--without-gossip",
             "--without-mingle",
             # A name of its own: RabbitMQ gives each worker name one exclusive

@@ -67,21 +67,21 @@ def test_a_worker_killed_after_the_charge_does_not_charge_twice(broker):
     # phase 3, where it is killed with the charge made and nothing recorded.
     blocker = psycopg.connect(current_database_url())
     try:
-        blocker.execute("BEGIN")
-        blocker.execute("SELECT 1 FROM orders_order WHERE id = %s FOR UPDATE", [order.pk])
-        sender.send_task(process_payment_task.name, args=[str(payment.pk)], queue=queue)
-        workers.append(_start_worker(queue, fake, broker))
-        _wait(lambda: len(fake.intents) == 1, what="the first charge")
-        _wait(lambda: _lock_waiters() > 0, what="the worker to block in phase 3")
-        workers[0].send_signal(signal.SIGKILL)
-        workers[0].wait(timeout=10)
-    finally:
-        blocker.rollback()
-        blocker.close()
+        try:
+            blocker.execute("BEGIN")
+            blocker.execute("SELECT 1 FROM orders_order WHERE id = %s FOR UPDATE", [order.pk])
+            sender.send_task(process_payment_task.name, args=[str(payment.pk)], queue=queue)
+            workers.append(_start_worker(queue, fake, broker))
+            _wait(lambda: len(fake.intents) == 1, what="the first charge")
+            _wait(lambda: _lock_waiters() > 0, what="the worker to block in phase 3")
+            workers[0].send_signal(signal.SIGKILL)
+            workers[0].wait(timeout=10)
+        finally:
+            blocker.rollback()
+            blocker.close()
 
-    workers.append(_start_worker(queue, fake, broker))
-    restarted = time.monotonic()
-    try:
+        workers.append(_start_worker(queue, fake, broker))
+        restarted = time.monotonic()
         _wait(
             lambda: Payment.objects.get(pk=payment.pk).status in Payment.FINAL,
             timeout=90,
@@ -89,6 +89,7 @@ def test_a_worker_killed_after_the_charge_does_not_charge_twice(broker):
         )
         redelivered_in = time.monotonic() - restarted
     finally:
+        # Every worker started, even when a wait above timed out.
         for worker in workers:
             stop_worker(worker)
         fake.stop()

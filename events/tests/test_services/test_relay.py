@@ -4,13 +4,17 @@ numbered by the relay: per merchant, from 1, with no gap."""
 from pathlib import Path
 
 import pytest
+from celery import current_app as celery_app
+from django.core.cache import cache
 
 from accounts.tests.factories import MerchantFactory, UserFactory
 from catalog.services import code_void, stock_adjust
 from catalog.tests.factories import ProductFactory, code_product
 from conftest import client_for
+from core.task_names import RELAY_EVENTS
 from events.models import Event
 from events.services import events_relay
+from events.tasks import relay_events_task
 from events.types import registered
 from orders.services import order_cancel, order_fulfill
 from orders.tests.factories import place_order
@@ -190,3 +194,39 @@ def test_every_event_type_is_documented_with_an_example_payload():
         "codes.running_low",
     }
     assert all(t.example for t in registered())
+
+
+def test_sales_while_a_relay_is_queued_send_no_second_relay(
+    buyer, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    relay = celery_app.tasks[RELAY_EVENTS]
+    monkeypatch.setattr(relay, "apply_async", lambda args, **options: sent.append(args))
+    product = ProductFactory(stock=10)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            place_order(buyer, [(product, 1)])
+    assert len(sent) == 1
+    relay_events_task()  # the queued relay starts, and numbers all three
+    assert Event.objects.filter(sequence__isnull=True).count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        place_order(buyer, [(product, 1)])
+
+    assert len(sent) == 2
+
+
+def test_a_cache_that_does_not_answer_sends_a_relay_after_every_sale(
+    buyer, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    relay = celery_app.tasks[RELAY_EVENTS]
+    monkeypatch.setattr(relay, "apply_async", lambda args, **options: sent.append(args))
+    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: None)  # django-redis, Redis down
+    product = ProductFactory(stock=10)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            place_order(buyer, [(product, 1)])
+
+    assert len(sent) == 2

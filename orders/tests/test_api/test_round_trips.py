@@ -10,7 +10,7 @@ from accounts.tests.factories import MerchantFactory, UserFactory
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from events.tasks import relay_events_task
-from orders.tasks import send_order_receipt_task
+from orders.tasks import send_due_receipts_task
 from orders.tests.factories import place_order
 from wallets.models import Wallet
 from wallets.services import system_wallet
@@ -44,7 +44,7 @@ def _statements(client, products, method):
 def _receipts_left_to_the_worker(monkeypatch):
     """The receipt is a worker's job after the commit; Celery's eager mode would
     send it inside the request and count its reads as the checkout's."""
-    monkeypatch.setattr(send_order_receipt_task, "apply_async", lambda *args, **kwargs: None)
+    monkeypatch.setattr(send_due_receipts_task, "apply_async", lambda *args, **kwargs: None)
 
 
 @pytest.fixture(autouse=True)

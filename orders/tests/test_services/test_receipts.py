@@ -2,16 +2,20 @@
 amounts are the order's, and no email ever holds a code."""
 
 import re
+from datetime import timedelta
+from smtplib import SMTPServerDisconnected
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from accounts.tests.factories import MerchantFactory, UserFactory
 from catalog.tests.factories import ProductFactory, code_product
 from core.money import format_money
 from orders.models import Order
-from orders.services import order_receipt_email_send
+from orders.services import order_receipt_email_send, order_receipts_send_due, receipts
+from orders.tasks import send_due_receipts_task
 from orders.tests.factories import place_order
 from payments.services import refund_order
 from payments.tests.factories import card_order, pay_order
@@ -142,3 +146,48 @@ def test_an_unpaid_order_has_no_receipt_yet(buyer):
 
     assert page.status_code == 302
     assert "no receipt until it is paid" in again.content.decode()
+
+
+def test_a_receipt_whose_first_send_failed_is_sent_once_its_lease_ends(
+    buyer, django_capture_on_commit_callbacks, monkeypatch
+):
+    product = ProductFactory(price=1200)
+    send = receipts.send_mail
+    failures = iter([SMTPServerDisconnected("the mail server went away")])
+
+    def flaky_send_mail(**message):
+        if failure := next(failures, None):
+            raise failure
+        return send(**message)
+
+    monkeypatch.setattr(receipts, "send_mail", flaky_send_mail)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place_order(buyer, [(product, 1)])
+    assert _receipts() == []
+
+    assert order_receipts_send_due() == 0  # leased: not yet
+    later = timezone.now() + receipts.RECEIPT_LEASE + timedelta(seconds=1)
+    assert order_receipts_send_due(now=later) == 1
+    assert order_receipts_send_due(now=later) == 0
+
+    [receipt] = _receipts()
+    assert f"Order number: {order.number}" in receipt.body
+
+
+def test_a_broker_down_when_the_order_was_paid_loses_no_receipt(
+    buyer, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broker_down(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(send_due_receipts_task, "apply_async", broker_down)
+    product = ProductFactory(price=1200)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place_order(buyer, [(product, 1)])
+    assert _receipts() == []
+
+    send_due_receipts_task()  # beat's run, once the broker is back
+
+    [receipt] = _receipts()
+    assert f"Order number: {order.number}" in receipt.body
+    assert Order.objects.get(pk=order.pk).receipt_due_at is None
