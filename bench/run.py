@@ -10,14 +10,18 @@ persistent connections) and a Celery worker, then measure with wrk:
   storefront_home  GET / anonymously: the storefront's catalog page, its data cached
   hot              16 clients buying one unit of the same product from the wallet
   spread           the same over 1,000 products of 50 merchants
+  hot_merchant     the same over the 20 products of one merchant
   pgbench          the minimal purchase transaction in plain SQL, 16 clients
+  flash_sale       5,000 units of one product (QUICK: 500), 64 clients, until sold
+                   out: exactly that many sold, every other answer 409 (bench/flash_sale.py)
   card             order + pay with tok_visa through the real worker: order → PAID
 
 and beside them: Python CPU per checkout measured in-process (bench/cpu.py), the
 CPU split per checkout during `hot` read from /proc, `hot` with 1, 2 and 4 sync
-workers and gthread, the web workers' RSS, and `growth`: hot checkout, the
-catalog list, "my orders" and wallet history before and after seeding a big
-database (bench/growth.py).
+workers and gthread, the web workers' RSS, `lock_hold`: how long `hot` and
+`hot_merchant` hold the rows sales share (bench/lock_hold.py), and `growth`: hot
+checkout, the catalog list, "my orders" and wallet history before and after
+seeding a big database (bench/growth.py).
 
 QUICK=1 runs each scenario for 3 seconds instead of 15 and seeds growth at 1/100
 scale (CI's smoke test).
@@ -39,6 +43,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.flash_sale import flash_sale
+from bench.lock_hold import LockProbe
 from bench.procstat import children, cpu_by_group, rss_mb
 from bench.stack import (
     PIDS,
@@ -56,6 +62,10 @@ CLIENTS = 16
 TARGETS = {
     "hot_vs_pgbench": 0.11,
     "hot_p99_ms": 150,
+    "hot_p99_vs_p50": 1.5,
+    "hot_vs_spread": 0.95,
+    "hot_merchant_vs_spread": 0.95,
+    "hot_stock_ceiling_vs_hot": 10,
     "python_cpu_ms_per_checkout": 7,
     "catalog_cached_vs_healthz": 0.60,
     "storefront_home_vs_healthz": 0.30,
@@ -230,7 +240,10 @@ def _table(results: dict, ratios: dict) -> str:
         )
     lines.append("")
     for name, value in ratios.items():
-        lines.append(f"{name}: {value}")
+        target = ""
+        if name in TARGETS:
+            target = f"  (target {'≤' if name == 'hot_p99_vs_p50' else '≥'} {TARGETS[name]})"
+        lines.append(f"{name}: {value}{target}")
     return "\n".join(lines)
 
 
@@ -255,6 +268,27 @@ def _python_cpu(env: dict, work: Path, checkouts: int) -> dict:
     return json.loads(
         _run([sys.executable, "-m", "bench.cpu", str(work), str(checkouts)], env).stdout
     )
+
+
+def _lock_hold(env: dict, work: Path, seconds: int) -> dict:
+    """`hot` and `hot_merchant` again under the lock probe, then one client
+    in-process (bench/lock_hold.py)."""
+    watched = json.loads((work / "watched.json").read_text())
+    section = {}
+    for scenario in ("hot", "hot_merchant"):
+        with LockProbe(env["DATABASE_URL"], watched[scenario]) as probe:
+            run = wrk(
+                f"{env['BASE_URL']}/api/v1/orders",
+                "checkout.lua",
+                seconds,
+                str(work / "tokens.txt"),
+                str(work / f"{scenario}.txt"),
+            )
+        section[scenario] = {"rps": run["rps"], "errors": run["errors"], **probe.report(run["rps"])}
+    section["one_client"] = json.loads(
+        _run([sys.executable, "-m", "bench.lock_hold", str(work), "200"], env).stdout
+    )
+    return section
 
 
 def _server_shapes(env: dict, tokens: Path, hot: Path, seconds: int) -> dict:
@@ -341,6 +375,22 @@ def main() -> None:
             f"{base}/api/v1/orders", "checkout.lua", seconds, str(tokens), str(spread)
         )
         checks["spread"] = check_invariants(env)
+        results["hot_merchant"] = wrk(
+            f"{base}/api/v1/orders",
+            "checkout.lua",
+            seconds,
+            str(tokens),
+            str(work / "hot_merchant.txt"),
+        )
+        checks["hot_merchant"] = check_invariants(env)
+        print("lock_hold: hot and hot_merchant under the lock probe ...", flush=True)
+        extra["lock_hold"] = _lock_hold({**env, "BASE_URL": base}, work, seconds)
+        checks["lock_hold"] = check_invariants(env)
+        units = 500 if quick else 5000
+        print(f"flash sale: {units} units, 64 clients, until sold out ...", flush=True)
+        extra["flash_sale"] = flash_sale(base, env, work, units)
+        checks["flash_sale"] = {**check_invariants(env), "sale": extra["flash_sale"]}
+        checks["flash_sale"]["ok"] = checks["flash_sale"]["ok"] and extra["flash_sale"]["ok"]
         results["card"] = card(base, token, hot.read_text().strip(), card_orders)
         checks["card"] = check_invariants(env)
         results["pgbench"] = pgbench(env["DATABASE_URL"], seconds)
@@ -374,6 +424,16 @@ def main() -> None:
             results["storefront_home"]["rps"] / results["healthz"]["rps"], 3
         ),
         "spread_vs_hot": round(results["spread"]["rps"] / results["hot"]["rps"], 3),
+        "hot_vs_spread": round(results["hot"]["rps"] / results["spread"]["rps"], 3),
+        "hot_merchant_vs_spread": round(
+            results["hot_merchant"]["rps"] / results["spread"]["rps"], 3
+        ),
+        "hot_p99_vs_p50": round(results["hot"]["p99_ms"] / results["hot"]["p50_ms"], 2),
+        "hot_stock_ceiling_vs_hot": round(
+            (extra["lock_hold"]["hot"]["stock"]["ceiling_rps"] or float("inf"))
+            / extra["lock_hold"]["hot"]["rps"],
+            1,
+        ),
     }
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -400,6 +460,7 @@ def main() -> None:
     errors += sum(row["errors"] for row in extra["server_shapes"].values())
     errors += sum(row["errors"] for run in extra["growth_runs"].values() for row in run.values())
     errors += extra["python_cpu"]["errors"]
+    errors += sum(extra["lock_hold"][name]["errors"] for name in ("hot", "hot_merchant"))
     held = all(check["ok"] for check in checks.values())
     if errors or not held:
         fail(f"{errors} errors; invariants {'held' if held else 'VIOLATED'}")
@@ -418,6 +479,15 @@ def _details(extra: dict) -> str:
     lines += ["", f"{'gunicorn shape':<22}{'req/s':>8}{'per worker':>12}{'p99 ms':>9}"]
     for shape, row in extra["server_shapes"].items():
         lines.append(f"  {shape:<20}{row['rps']:>8}{row['per_worker_rps']:>12}{row['p99_ms']:>9}")
+    lines += _lock_hold_lines(extra["lock_hold"])
+    sale = extra["flash_sale"]
+    lines += [
+        "",
+        f"flash sale: {sale['sold']} of {sale['units']} sold to {sale['clients']} clients in "
+        f"{sale['seconds']} s ({sale['sales_per_second']}/s), refused {sale['refused']}, "
+        f"stock {sale['stock']['available']} left, movements add up: "
+        f"{sale['stock']['movements_add_up']}",
+    ]
     lines += ["", f"web worker RSS after the bench (MB): {extra['web_worker_rss_mb']}", ""]
     lines.append(f"growth seed: {extra['growth_seed']}")
     lines.append(f"{'growth':<16}{'p50 small':>10}{'p50 big':>10}{'change':>9}{'p99 big':>9}")
@@ -427,6 +497,32 @@ def _details(extra: dict) -> str:
             f"{row['p50_change']:>9.0%}{row['p99_big_ms']:>9}"
         )
     return "\n".join(lines)
+
+
+def _lock_hold_lines(section: dict) -> list[str]:
+    lines = [
+        "",
+        "lock_hold (busiest row of each group under load; ceiling = sales/s at 100 % locked):",
+        f"  {'scenario':<14}{'row':<18}{'rows':>5}{'locked':>8}{'hold ms':>9}{'ceiling':>9}",
+    ]
+    for scenario in ("hot", "hot_merchant"):
+        for group in ("stock", "merchant_wallet", "clearing_shard"):
+            row = section[scenario].get(group)
+            if row:
+                lines.append(
+                    f"  {scenario:<14}{group:<18}{row['rows']:>5}{row['locked_share']:>8.1%}"
+                    f"{row['hold_ms_per_checkout']:>9}{row['ceiling_rps'] or '-':>9}"
+                )
+    one = section["one_client"]
+    lines.append(
+        f"  one client in-process: {one['statements_per_checkout']} statements per checkout"
+    )
+    for group in ("stock", "clearing_shard"):
+        lines.append(
+            f"    {group:<16} locked for the last {one[group]['statements_to_commit']} "
+            f"statements, {one[group]['ms_to_commit']} ms before its COMMIT"
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The Django side of `make bench`: seed the scratch database, check invariants.
 
-Run as `python -m bench.seed prepare OUT_DIR` or `python -m bench.seed check`,
+Run as `python -m bench.seed prepare OUT_DIR`, `python -m bench.seed check` or
+`python -m bench.seed flash UNITS` (a product with UNITS units; prints its id),
 with DATABASE_URL pointing at the scratch database.
 """
 
@@ -24,7 +25,7 @@ def prepare(out_dir: Path) -> dict:
 
     from accounts.models import User
     from catalog.services import product_create
-    from wallets.services import wallet_deposit
+    from wallets.services import wallet_deposit, wallet_get_or_create_many
 
     unusable = make_password(None)
     verified = timezone.now()  # seeded accounts sell and withdraw at once
@@ -76,7 +77,57 @@ def prepare(out_dir: Path) -> dict:
     )
     (out_dir / "hot.txt").write_text(f"{hot.pk}\n")
     (out_dir / "spread.txt").write_text("\n".join(str(p.pk) for p in spread) + "\n")
+    # hot_merchant: every request buys one of the second merchant's products.
+    one_merchants = [p for p in spread if p.merchant_id == merchants[1].pk]
+    (out_dir / "hot_merchant.txt").write_text("\n".join(str(p.pk) for p in one_merchants) + "\n")
+    # The merchants' own wallet rows exist, so the lock probe can watch them.
+    wallets = wallet_get_or_create_many(user_ids=[m.pk for m in merchants[:2]], currency="USD")
+    (out_dir / "watched.json").write_text(
+        json.dumps(
+            {
+                "hot": {
+                    "stock": [str(hot.pk)],
+                    "merchant_wallet": str(wallets[merchants[0].pk].pk),
+                },
+                "hot_merchant": {
+                    "stock": [str(p.pk) for p in one_merchants],
+                    "merchant_wallet": str(wallets[merchants[1].pk].pk),
+                },
+            }
+        )
+    )
     return {"buyers": len(buyers), "merchants": len(merchants), "products": len(spread) + 1}
+
+
+def flash(units: int) -> dict:
+    from accounts.models import User
+    from catalog.services import product_create
+
+    merchant = User.objects.get(email="merchant2@bench.example")
+    product = product_create(
+        merchant=merchant, name="Flash sale", price=700, currency="USD", stock=units
+    )
+    return {"product": str(product.pk)}
+
+
+def movements(product_id: str) -> dict:
+    """One product's stock and the sum of its movements, which must agree."""
+    from django.db.models import Sum
+
+    from catalog.models import Stock, StockMovement
+
+    stock = Stock.objects.get(pk=product_id)
+    moved = StockMovement.objects.filter(product_id=product_id).aggregate(
+        available=Sum("delta_available"), sold=Sum("delta_sold"), reserved=Sum("delta_reserved")
+    )
+    return {
+        "available": stock.available,
+        "sold": stock.sold,
+        "reserved": stock.reserved,
+        "movements": moved,
+        "movements_add_up": moved
+        == {"available": stock.available, "sold": stock.sold, "reserved": stock.reserved},
+    }
 
 
 def check() -> dict:
@@ -134,6 +185,11 @@ def check() -> dict:
 
 if __name__ == "__main__":
     django.setup()
-    command = sys.argv[1]
-    result = prepare(Path(sys.argv[2])) if command == "prepare" else check()
-    print(json.dumps(result))
+    command, args = sys.argv[1], sys.argv[2:]
+    commands = {
+        "prepare": lambda: prepare(Path(args[0])),
+        "check": check,
+        "flash": lambda: flash(int(args[0])),
+        "movements": lambda: movements(args[0]),
+    }
+    print(json.dumps(commands[command]()))

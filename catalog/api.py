@@ -41,6 +41,7 @@ from catalog.services import (
 )
 from core.money import AmountField, CurrencyField, default_currency
 from core.pagination import keyset_paginated, paginate, paginate_by_keyset, paginated
+from core.replica import lagging_reads
 
 MAX_STOCK = 1_000_000
 
@@ -51,10 +52,12 @@ def _list_params(request) -> dict:
 
 def _cached_response(request, kind: str, params: dict, build):
     """A cached public read. JSON clients get the stored bytes as they are, with no
-    re-rendering; other renderers (the browsable API) get the cached data."""
-    if request.accepted_renderer.format != "json":
-        return Response(cache.cached(kind, params, build))
-    body = cache.cached(f"{kind}.json", params, lambda: JSONRenderer().render(build()))
+    re-rendering; other renderers (the browsable API) get the cached data. A miss
+    may be built from the replica."""
+    with lagging_reads(request):
+        if request.accepted_renderer.format != "json":
+            return Response(cache.cached(kind, params, build))
+        body = cache.cached(f"{kind}.json", params, lambda: JSONRenderer().render(build()))
     return HttpResponse(body, content_type="application/json")
 
 

@@ -5,15 +5,23 @@ committed change to a product or its stock replaces the version, so an entry of
 an older version is a miss and is rebuilt. A read fetches the version and the
 entry together (one MGET, one round trip to Redis). A lost version key just
 starts a new version.
+
+A version names the moment it began: an entry rebuilt in the first
+REPLICA_READ_YOUR_WRITES_SECONDS of a version is read from the primary, so a
+lagging replica cannot put the catalog as it was before the change back into
+the cache under the new version.
 """
 
 import hashlib
 import json
+import time
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from core.replica import primary_reads
 
 VERSION_KEY = "catalog:version"
 
@@ -21,7 +29,7 @@ VERSION_KEY = "catalog:version"
 def _current_version() -> str | None:
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        cache.add(VERSION_KEY, _new_version(), timeout=None)
         version = cache.get(VERSION_KEY)
     return version
 
@@ -56,14 +64,30 @@ def store(kind: str, params: dict, value, *, version: str | None = None) -> None
         cache.set(cache_key(kind, params), (version, value), timeout=settings.PRODUCT_CACHE_TTL)
 
 
+def _new_version() -> str:
+    return f"{uuid.uuid4().hex}@{time.time():.3f}"
+
+
+def _is_young(version: str | None) -> bool:
+    try:
+        began = float((version or "").rpartition("@")[2])
+    except ValueError:
+        return False
+    return time.time() - began < settings.REPLICA_READ_YOUR_WRITES_SECONDS
+
+
 def cached(kind: str, params: dict, build):
     version, value = _read(cache_key(kind, params))
     if value is not None:
         return value
-    value = build()
+    if _is_young(version):
+        with primary_reads():
+            value = build()
+    else:
+        value = build()
     store(kind, params, value, version=version)
     return value
 
 
 def invalidate_on_commit() -> None:
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None))
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, _new_version(), timeout=None))

@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A browser or account that has just written reads the primary for a few
+    # seconds (a no-op without DATABASE_REPLICA_URL).
+    "core.replica.ReadYourWritesMiddleware",
     # request.user.is_verified(): the session passed its second factor.
     "django_otp.middleware.OTPMiddleware",
     # A session whose account needs a second factor it has not given yet can
@@ -113,36 +116,55 @@ TEMPLATES = [
 
 # --- Data stores ------------------------------------------------------------
 
+
+def _database(url: str) -> dict:
+    config = env.db_url_config(url)
+    # Wrappers of the same backends count queries, their time, errors and
+    # connections for /metrics as django-prometheus names them, for half its cost
+    # per statement (core/db_metrics; DB_METRICS=false: plain backends,
+    # docs/performance.md).
+    if env.bool("DB_METRICS", default=True):
+        config["ENGINE"] = {
+            "django.db.backends.postgresql": "core.db_metrics.postgresql",
+            "django.db.backends.sqlite3": "core.db_metrics.sqlite3",
+        }.get(config["ENGINE"], config["ENGINE"])
+    config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+    # A SELECT 1 before a request reuses a persistent connection: a connection the
+    # server closed meanwhile is replaced instead of failing the request.
+    config["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+    if config["ENGINE"].endswith(".postgresql") and env.bool(
+        "DB_SERVER_SIDE_BINDING", default=True
+    ):
+        # psycopg 3 sends the parameters apart from the SQL, so a statement a
+        # connection has run DB_PREPARE_THRESHOLD times is prepared: PostgreSQL
+        # stops parsing and planning it (about 40% of its CPU per checkout,
+        # docs/performance.md). Behind PgBouncer older than 1.21 in transaction
+        # mode, set DB_PREPARE_THRESHOLD to empty: no statement is prepared.
+        config.setdefault("OPTIONS", {})["server_side_binding"] = True
+        if prepare_threshold := env("DB_PREPARE_THRESHOLD", default="5"):
+            config["OPTIONS"]["prepare_threshold"] = int(prepare_threshold)
+    if config["ENGINE"].endswith(".sqlite3"):
+        # The embedded default has a web server and a Celery worker writing at
+        # once: wait for the file lock instead of failing, and take it up front.
+        config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    return config
+
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": _database(env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
 }
-# Wrappers of the same backends count queries, their time, errors and connections
-# for /metrics as django-prometheus names them, for half its cost per statement
-# (core/db_metrics; DB_METRICS=false: plain backends, docs/performance.md).
-if env.bool("DB_METRICS", default=True):
-    DATABASES["default"]["ENGINE"] = {
-        "django.db.backends.postgresql": "core.db_metrics.postgresql",
-        "django.db.backends.sqlite3": "core.db_metrics.sqlite3",
-    }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-# A SELECT 1 before a request reuses a persistent connection: a connection the
-# server closed meanwhile is replaced instead of failing the request.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
-if DATABASES["default"]["ENGINE"].endswith(".postgresql") and env.bool(
-    "DB_SERVER_SIDE_BINDING", default=True
-):
-    # psycopg 3 sends the parameters apart from the SQL, so a statement a
-    # connection has run DB_PREPARE_THRESHOLD times is prepared: PostgreSQL
-    # stops parsing and planning it (about 40% of its CPU per checkout,
-    # docs/performance.md). Behind PgBouncer older than 1.21 in transaction
-    # mode, set DB_PREPARE_THRESHOLD to empty: no statement is prepared.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
-    if prepare_threshold := env("DB_PREPARE_THRESHOLD", default="5"):
-        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = int(prepare_threshold)
-if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
-    # The embedded default has a web server and a Celery worker writing at
-    # once: wait for the file lock instead of failing, and take it up front.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+# A streaming replica for the reads that may lag a few seconds (the catalog, the
+# dashboard's reports and CSV exports): core/replica.py decides which read it,
+# never one inside a transaction (docs/scaling.md).
+if DATABASE_REPLICA_URL := env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# After a write, that browser or account reads only the primary for this long,
+# so it sees its own change however far the replica lags (read-your-writes).
+REPLICA_READ_YOUR_WRITES_SECONDS = env.int("REPLICA_READ_YOUR_WRITES_SECONDS", default=5)
+# The suite turns this off (its tests' rows are never committed, so a replica
+# cannot see them) but for the router's own tests.
+REPLICA_READS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")

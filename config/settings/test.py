@@ -23,6 +23,11 @@ if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):
     # SQLite by default: one database per worker process.
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 
+if "replica" in DATABASES:
+    # The replica streams the primary's test database: no database of its own.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+REPLICA_READS = False
+
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,6 +11,7 @@ from core.charts import HEIGHT as CHART_HEIGHT
 from core.charts import WIDTH as CHART_WIDTH
 from core.charts import daily_bars
 from core.money import default_currency
+from core.replica import reads_may_lag
 from orders.selectors import (
     merchant_daily_revenue,
     merchant_open_reservations,
@@ -21,6 +22,7 @@ from wallets.selectors import wallet_balances
 
 
 @merchant_required
+@reads_may_lag
 def overview(request):
     now = timezone.now()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -10,6 +10,7 @@ from accounts.decorators import merchant_required
 from core.csv_export import csv_response
 from core.money import default_currency, to_major_units
 from core.pages import page_of
+from core.replica import reads_may_lag
 from dashboard.forms import DateRangeForm
 from orders.selectors import merchant_sale_lines
 from wallets.forms import WithdrawForm
@@ -38,6 +39,7 @@ def _period(request):
 
 
 @merchant_required
+@reads_may_lag
 def export_sales(request):
     """Every line of the merchant's orders placed in the period, as CSV."""
     period = _period(request)
@@ -72,6 +74,7 @@ def export_sales(request):
 
 
 @merchant_required
+@reads_may_lag
 def export_ledger(request):
     """Every movement of the merchant's wallets in the period, as CSV: it sums
     to the change of the balance over the period."""

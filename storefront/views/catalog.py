@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from catalog import cache
 from catalog.selectors import product_list_public
+from core.replica import reads_may_lag
 from storefront.forms import CatalogFilterForm
 
 PAGE_SIZE = 12
@@ -55,6 +56,7 @@ def _is_shareable(request, response) -> bool:
     return not response.cookies and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
 
 
+@reads_may_lag
 def product_list(request):
     if not _sees_the_shared_page(request):
         return _render_product_list(request)
@@ -88,6 +90,7 @@ def _render_product_list(request):
     )
 
 
+@reads_may_lag
 def product_detail(request, product_id):
     product = product_list_public().filter(pk=product_id).first()
     if product is None:
