@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core.models import AppendOnlyModel
+from core.money import format_money
 
 
 class Wallet(models.Model):
@@ -130,7 +131,7 @@ class Transfer(AppendOnlyModel):
         indexes = [models.Index(fields=["reference"])]
 
     def __str__(self):
-        return f"{self.kind} {self.amount} {self.currency}"
+        return f"{self.kind} {format_money(self.amount, self.currency)}"
 
 
 class LedgerEntry(AppendOnlyModel):
@@ -223,4 +224,4 @@ class Proceeds(models.Model):
 
     def __str__(self):
         state = "settled" if self.settled_at else "pending"
-        return f"{self.amount} {self.currency} for {self.merchant_id} ({state})"
+        return f"{format_money(self.amount, self.currency)} for {self.merchant_id} ({state})"

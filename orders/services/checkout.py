@@ -14,6 +14,7 @@ from catalog.models import Product, ProductCode
 from catalog.services import StockMove, codes_take
 from core.bulk import insert_together
 from core.exceptions import ApplicationError
+from core.money import format_money
 from core.transactions import atomic_unless_whole
 from events.models import Event
 from events.services import events_relay_after_commit
@@ -158,7 +159,8 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     )
     if buyer_wallet.balance < order.total:
         raise ApplicationError(
-            "Insufficient funds.",
+            f"Insufficient funds: the order is {format_money(order.total, order.currency)} and "
+            f"your wallet holds {format_money(buyer_wallet.balance, order.currency)}.",
             code=WalletErrorCode.INSUFFICIENT_FUNDS,
             status=409,
             extra={"balance": buyer_wallet.balance, "total": order.total},

@@ -22,6 +22,7 @@ from accounts.models import User
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.idempotency import IdempotencyErrorCode
+from core.money import format_money
 from core.task_names import SEND_REFUND_TO_GATEWAY
 from orders.models import Order
 from orders.services import order_refund_to_wallet
@@ -124,10 +125,10 @@ def payment_refund_to_card(
     return refund
 
 
-def _refund_too_large(refundable: int, pending: int) -> ApplicationError:
+def _refund_too_large(refundable: int, pending: int, currency: str) -> ApplicationError:
     return ApplicationError(
-        f"At most {refundable} can still be refunded"
-        + (f" ({pending} is already being refunded)." if pending else "."),
+        f"At most {format_money(refundable, currency)} can still be refunded"
+        + (f" ({format_money(pending, currency)} is already being refunded)." if pending else "."),
         code=PaymentErrorCode.REFUND_TOO_LARGE,
         status=422,
         extra={"refundable": refundable, "pending": pending},
@@ -145,7 +146,7 @@ def _check_refundable(payment: Payment, amount: int) -> None:
         )
     refundable = _refundable(payment)
     if amount <= 0 or amount > refundable:
-        raise _refund_too_large(refundable, _pending_amount(payment))
+        raise _refund_too_large(refundable, _pending_amount(payment), payment.currency)
     order = payment.order
     if (
         order is not None
@@ -197,7 +198,7 @@ def _refund_hold(
     if amount != wanted:
         # Another refund of this payment committed in between; the shares were
         # computed for the old amount. Nothing is written yet: say so plainly.
-        raise _refund_too_large(_refundable(payment), _pending_amount(payment))
+        raise _refund_too_large(_refundable(payment), _pending_amount(payment), payment.currency)
     _check_refundable(payment, amount)
     try:
         with transaction.atomic():

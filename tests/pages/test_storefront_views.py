@@ -149,7 +149,10 @@ def test_insufficient_funds_is_said_on_the_cart_page():
     )
 
     assert response.redirect_chain[-1][0] == "/cart/"
-    assert "Insufficient funds." in response.content.decode()
+    assert (
+        "Insufficient funds: the order is $10.00 and your wallet holds $0.00."
+        in response.content.decode()
+    )
 
 
 def test_a_card_order_goes_to_the_card_page_and_a_declined_card_releases_the_stock(

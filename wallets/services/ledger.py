@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.bulk import insert_together
 from core.exceptions import ApplicationError
+from core.money import format_money
 from wallets.errors import WalletErrorCode
 from wallets.locks import wallet_qs_for_update, wallets_lock
 from wallets.models import LedgerEntry, Transfer, Wallet
@@ -158,7 +159,7 @@ def transfers_locked(
         _check_transfer(source, target, amount)
         if not source.may_go_negative and source.balance < amount:
             raise ApplicationError(
-                "Insufficient funds.",
+                f"Insufficient funds: {format_money(source.balance, source.currency)} available.",
                 code=WalletErrorCode.INSUFFICIENT_FUNDS,
                 status=409,
                 extra={"balance": source.balance, "currency": source.currency},
