@@ -3,6 +3,20 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# make run's console: WARNING and above (RUN_LOG_LEVEL=INFO shows every payment step);
+# the emails Kassa sends go to files in var/mail/, one per message, not to the console.
+RUN_LOG_LEVEL ?= WARNING
+RUN_EMAIL_URL ?= filemail:///$(CURDIR)/var/mail
+define WAIT_FOR_SERVER
+import time, urllib.request
+for _ in range(120):
+    try:
+        urllib.request.urlopen("http://127.0.0.1:8000/healthz", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.5)
+endef
+export WAIT_FOR_SERVER
 
 .PHONY: run test lint format verify-ledger bench bench-instructions soak fuzz clean lock upgrade-deps
 
@@ -18,13 +32,18 @@ $(VENV)/.test-deps: $(VENV)/.run-deps requirements-test.txt
 	touch $@
 
 run: $(VENV)/.run-deps  ## Migrate, seed demo data, serve on :8000 with a Celery worker + beat
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	@echo "Kassa's storefront: http://127.0.0.1:8000/  (log in as customer@example.com / customer123)"
-	@echo "API docs http://127.0.0.1:8000/api/v1/docs/, admin http://127.0.0.1:8000/admin/. Ctrl-C stops all."
+	@echo "Preparing the database and the demo data ..."
+	@$(PY) manage.py migrate --noinput -v 0
+	@LOG_LEVEL=WARNING EMAIL_URL="$${EMAIL_URL:-$(RUN_EMAIL_URL)}" $(PY) manage.py seed_demo
 	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/celery -A config worker --beat \
-		--loglevel=info --concurrency=2 --schedule=var/celerybeat-schedule & worker=$$!; \
+	export LOG_LEVEL=$(RUN_LOG_LEVEL) DJANGO_SETTINGS_MODULE=config.settings.local; \
+	export EMAIL_URL="$${EMAIL_URL:-$(RUN_EMAIL_URL)}"; \
+	$(BIN)/celery -A config --quiet worker --beat --loglevel=warning --concurrency=2 \
+		--schedule=var/celerybeat-schedule & worker=$$!; \
+	{ $(PY) -c "$$WAIT_FOR_SERVER" && printf '%s\n' "" \
+		"Kassa is ready: http://127.0.0.1:8000/  (log in as customer@example.com / customer123;" \
+		"README lists the other demo logins). API docs /api/v1/docs/, admin /admin/." \
+		"Emails (receipts, password resets) are written to var/mail/. Ctrl-C stops everything." ""; } & \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.test-deps  ## Lint, check migrations are complete, then the whole test suite

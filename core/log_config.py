@@ -37,6 +37,9 @@ def logging_config(*, log_format: str, level: str) -> dict:
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "kassa"}},
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Django's own console handler would print its warnings ("Not Found:
+            # /favicon.ico", a 403's traceback) a second time beside ours.
+            "django": {"handlers": [], "propagate": True},
             # django-axes logs every successful login at INFO; failures and
             # lockouts (WARNING) are what an operator needs.
             "axes": {"level": "WARNING"},

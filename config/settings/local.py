@@ -21,3 +21,9 @@ KASSA_FINGERPRINT_KEY = env("KASSA_FINGERPRINT_KEY", default="") or SECRET_KEY
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # A receiver on this machine (http://127.0.0.1:…) may take Kassa's webhooks.
 KASSA_WEBHOOKS_ALLOW_PRIVATE = env.bool("KASSA_WEBHOOKS_ALLOW_PRIVATE", default=True)
+# The worker prints the console backend's emails as they are, not as WARNING
+# lines of a logger.
+CELERY_WORKER_REDIRECT_STDOUTS = False
+# The embedded default broker (filesystem://) has no host: kombu says so at
+# every connection.
+LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}  # noqa: F405
