@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from core import health
 from core.admin import throttled_admin_login
 from core.api import ApiRootApi
-from core.views import api_not_found
+from core.views import api_not_found, favicon
 
 api_v1 = [
     path("", ApiRootApi.as_view(), name="api-root"),
@@ -48,6 +48,8 @@ urlpatterns = [
     re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("api-auth/", include((browsable_api_auth, "rest_framework"))),
     path("healthz", health.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links.
+    path("favicon.ico", favicon),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     # The two faces: server-rendered pages over the same services as the API.

@@ -1,6 +1,8 @@
-"""Django-level error pages: JSON under /api/, HTML elsewhere."""
+"""Django-level error pages: JSON under /api/, HTML elsewhere; the favicon."""
 
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views import defaults
 
 from core.exceptions import error_body
@@ -40,3 +42,9 @@ def api_not_found(request, path=""):
     """Any address under /api/ that names no endpoint: the API's JSON 404, with
     DEBUG on as well (Django's debug page never answers an API client)."""
     return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links; the icon's URL
+    carries its content hash in production, so this is never a permanent redirect."""
+    return redirect(static("favicon.svg"))

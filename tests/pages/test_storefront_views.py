@@ -415,3 +415,21 @@ def test_a_server_error_is_a_page_in_the_site_look_and_json_under_the_api():
     assert "Something went wrong" in page.content.decode()
     assert "/static/vendor/pico/pico.min.css" in page.content.decode()
     assert (api.status_code, api["Content-Type"]) == (500, "application/json")
+
+
+def test_every_page_has_a_description_and_an_icon_and_a_product_describes_itself():
+    product = ProductFactory(name="Aurora Gift Card", description="Twenty-five dollars to spend.")
+    client = Client()
+
+    home = client.get("/").content.decode()
+    page = client.get(f"/products/{product.pk}/").content.decode()
+    icon = client.get("/favicon.ico")
+
+    assert '<meta name="description" content="Gift cards, licence keys and downloads' in home
+    assert '<link rel="icon"' in home
+    assert (
+        f'<meta name="description" content="Aurora Gift Card from {product.merchant.full_name}: '
+        "Twenty-five dollars to spend."
+    ) in page
+    assert icon.status_code == 302
+    assert icon["Location"].endswith(".svg")
