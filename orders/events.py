@@ -47,8 +47,8 @@ ORDER_REFUNDED = register(
 )
 ORDER_CANCELLED = register(
     "order.cancelled",
-    description="An unpaid card order was cancelled (by the buyer, a failed payment, or its "
-    "reservation running out); its units are back on sale.",
+    description="An unpaid card order was cancelled (by the buyer, or its reservation running "
+    "out, failed payments or not); its units are back on sale.",
     example={
         "order": _ORDER_EXAMPLE | {"status": "CANCELLED", "payment_method": "CARD"},
         "reason": "reservation expired",

@@ -1,5 +1,6 @@
 """An order's life after checkout that moves no money: cancel (by the buyer, by
-a failed payment, by an expired reservation) and fulfilment."""
+an expired reservation; a failed payment leaves the order for another card) and
+fulfilment."""
 
 from django.db import transaction
 from django.utils import timezone

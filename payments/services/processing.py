@@ -9,7 +9,6 @@ Settling is idempotent: the task, a redelivered task and a webhook may all
 report the same success, and only the first changes anything.
 """
 
-import contextlib
 import logging
 from datetime import timedelta
 
@@ -23,8 +22,9 @@ from core.exceptions import ApplicationError
 from core.metrics import GATEWAY_ERRORS, GATEWAY_SECONDS, PAYMENT_ATTEMPTS, RECONCILED
 from core.task_names import PROCESS_PAYMENT, REFUND_LATE_CAPTURE, SIMULATED_DISPUTE_OPEN
 from events.services import events_record
+from orders.locks import order_qs_for_update
 from orders.models import Order
-from orders.services import order_cancel, order_mark_paid
+from orders.services import order_mark_paid
 from payments.errors import PaymentErrorCode
 from payments.events import CHECKOUT_COMPLETED, CHECKOUT_FAILED, checkout_event
 from payments.gateways import GatewayUnavailable, TransientGatewayError, get_gateway
@@ -292,17 +292,14 @@ def _settle(payment: Payment, wallets: dict, checkout: Checkout | None) -> None:
 def payment_fail(
     *, payment_id, code: str, message: str = "", attempt_id=None, response=None, event_at=None
 ) -> Payment:
-    """Record a final failure and undo what waited for the money: the order is
-    cancelled (its stock released), the checkout FAILED. A payment already
-    captured is never moved back."""
+    """Record a final failure and undo what waited for the money: the checkout
+    FAILED. An order stays PAYMENT_PENDING with its reservation, so the buyer can
+    try another card (POST /orders/{id}/pay again) until the reservation expires
+    or they cancel. A payment already captured is never moved back."""
     payment = Payment.objects.select_related("order").get(pk=payment_id)
     if payment.status in Payment.CAPTURED:
         _finish_attempt(attempt_id, Outcome.DECLINED, response=response, error=message)
         return payment
-    if payment.purpose == Payment.Purpose.ORDER:
-        # Already paid by another path: the captured-payment check below keeps it.
-        with contextlib.suppress(ApplicationError):
-            order_cancel(order=payment.order, actor=None, reason=f"payment failed: {code}")
     checkout = None
     if payment.purpose == Payment.Purpose.CHECKOUT:
         checkout = checkout_qs_for_update().get(pk=payment.checkout_id)
@@ -346,17 +343,20 @@ def _not_retryable(message: str) -> ApplicationError:
 def payment_retry(*, payment: Payment) -> Payment:
     """Staff's "retry now" for a payment whose retries ran out, while what it pays
     for can still be paid (a checkout; an order still waiting). Raises otherwise."""
-    checkout = None
+    checkout = order = None
     if payment.purpose == Payment.Purpose.CHECKOUT:
         checkout = checkout_qs_for_update().get(pk=payment.checkout_id)
-    payment = payment_qs_for_update().select_related("order").get(pk=payment.pk)
+    else:
+        # The order's lock, as a new payment of the buyer's takes it: one live
+        # payment per order, whoever starts it.
+        order = order_qs_for_update().get(pk=payment.order_id)
+    payment = payment_qs_for_update().get(pk=payment.pk)
     if payment.status != S.FAILED or payment.failure_code != PaymentErrorCode.RETRIES_EXHAUSTED:
         raise _not_retryable("Only payments whose retries ran out can be retried.")
-    if (
-        payment.purpose == Payment.Purpose.ORDER
-        and payment.order.status != Order.Status.PAYMENT_PENDING
-    ):
-        raise _not_retryable(f"The order is {payment.order.status}; it can no longer be paid.")
+    if order is not None and order.status != Order.Status.PAYMENT_PENDING:
+        raise _not_retryable(f"The order is {order.status}; it can no longer be paid.")
+    if order is not None and order.payments.filter(status__in=[S.PENDING, S.PROCESSING]).exists():
+        raise _not_retryable("The buyer is paying this order with another card right now.")
     if checkout is not None:
         if checkout.status != Checkout.Status.FAILED:
             raise _not_retryable("The checkout is no longer waiting.")

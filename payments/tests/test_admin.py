@@ -5,6 +5,7 @@ from accounts.tests.factories import AdminFactory, UserFactory
 from catalog.tests.factories import ProductFactory
 from payments.models import Checkout, Payment
 from payments.services import checkout_create, payment_create_for_checkout
+from payments.tests.factories import card_order, pay_order
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +81,35 @@ def test_webhook_events_are_shown_in_the_admin(staff):
 
     assert page.status_code == 200
     assert b"bad signature" in page.content
+
+
+def test_an_exhausted_order_payment_is_retried_unless_the_buyer_paid_with_another_card(
+    staff, django_capture_on_commit_callbacks
+):
+    buyer = UserFactory()
+    first = card_order(buyer, ProductFactory(price=700))
+    exhausted = pay_order(first, "tok_timeout", django_capture_on_commit_callbacks)
+    assert (exhausted.failure_code, first.status) == ("retries_exhausted", "PAYMENT_PENDING")
+    Payment.objects.filter(pk=exhausted.pk).update(card_token="tok_visa")  # the gateway recovered
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            "/admin/payments/payment/",
+            {"action": "retry_now", "_selected_action": [str(exhausted.pk)]},
+        )
+
+    first.refresh_from_db()
+    assert first.status == "PAID"
+
+    second = card_order(buyer, ProductFactory(price=800))
+    gave_up = pay_order(second, "tok_timeout", django_capture_on_commit_callbacks)
+    pay_order(second, "tok_visa", django_capture_on_commit_callbacks)  # another card
+    response = staff.post(
+        "/admin/payments/payment/",
+        {"action": "retry_now", "_selected_action": [str(gave_up.pk)]},
+        follow=True,
+    )
+
+    assert b"it can no longer be paid" in response.content
+    gave_up.refresh_from_db()
+    assert gave_up.status == "FAILED"

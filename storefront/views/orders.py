@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.authentication import JWTAuthentication
 from core.clients import client_ip
@@ -75,7 +75,18 @@ def _status_context(order: Order) -> dict:
     processing = order.status == Order.Status.PAYMENT_PENDING and any(
         _waiting_for_the_gateway(payment) for payment in payments
     )
-    return {"order": order, "payments": payments, "processing": processing}
+    # The last card failed and the reservation still holds: another card may pay.
+    try_again = (
+        order.status == Order.Status.PAYMENT_PENDING
+        and bool(payments)
+        and payments[0].status == Payment.Status.FAILED
+    )
+    return {
+        "order": order,
+        "payments": payments,
+        "processing": processing,
+        "try_again": try_again,
+    }
 
 
 @login_required
@@ -104,13 +115,13 @@ def _note_codes_shown(request, order: Order, deliveries: list[dict]) -> None:
 
 @login_required
 def order_status(request, order_id):
-    """The live part of the order page, polled by htmx while a payment runs."""
+    """The live part of the order page, polled by htmx while a payment runs.
+    Once it has ended the whole page reloads: the codes, the buttons and the
+    history change with it, not only this part."""
     context = _status_context(_own_order(request, order_id))
-    response = render(request, "storefront/_order_status.html", context)
     if request.htmx and not context["processing"]:
-        # 286 tells htmx to stop polling; the swap still shows the final state.
-        return HttpResponseStopPolling(response.content)
-    return response
+        return HttpResponseClientRefresh()
+    return render(request, "storefront/_order_status.html", context)
 
 
 @login_required
@@ -147,7 +158,7 @@ def order_pay(request, order_id):
         outcome = run_form_action(request, form, pay)
         if outcome is not None and outcome.ok:
             return redirect(reverse("storefront:order", args=[order.pk]))
-    return render(request, "storefront/order_pay.html", {"order": order, "form": form})
+    return render(request, "storefront/order_pay.html", {**_status_context(order), "form": form})
 
 
 def _pay_in_browser(request, order: Order):

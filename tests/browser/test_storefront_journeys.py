@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import MerchantFactory, UserFactory
 from catalog.models import Stock
-from catalog.tests.factories import ProductFactory
+from catalog.tests.factories import ProductFactory, code_product
 from conftest import PASSWORD
 from orders.models import Order
 from payments.models import Payment
@@ -92,9 +92,9 @@ def test_a_new_customer_deposits_buys_two_products_with_the_wallet_and_cannot_or
     assert csp_violations == []
 
 
-def test_a_flaky_card_shows_processing_then_paid_without_a_reload(page, monkeypatch):
+def test_a_flaky_card_shows_processing_then_paid_and_its_code_without_a_reload(page, monkeypatch):
     customer = UserFactory()
-    product = ProductFactory(name="Streaming voucher", price=1500, stock=4)
+    product = code_product(name="Streaming voucher", price=1500, codes=["STREAM-0001-AB"])
     queued = []
     # The payment task is left for this test to run, so the page is seen waiting.
     monkeypatch.setattr(process_payment_task, "apply_async", lambda args, **kw: queued.append(args))
@@ -115,13 +115,18 @@ def test_a_flaky_card_shows_processing_then_paid_without_a_reload(page, monkeypa
     for _ in range(3):
         payment_process(payment_id=payment_id)
 
-    expect(page.locator("#order-status")).to_contain_text("Paid", timeout=10_000)
+    # The whole page follows the payment: the code, no "Cancel", the history.
+    expect(page.locator("#order-status")).to_contain_text("Fulfilled", timeout=10_000)
     expect(page.locator("#order-status")).to_contain_text("The card network did not answer")
+    expect(page.get_by_label("Code 1 of Streaming voucher")).to_have_value("STREAM-0001-AB")
+    expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
+    expect(page.get_by_text("Your codes appear here")).to_have_count(0)
+    expect(page.get_by_role("listitem").filter(has_text="Fulfilled")).not_to_have_count(0)
     assert page.url == url
     assert Payment.objects.get(pk=payment_id).status == "SUCCEEDED"
 
 
-def test_a_declined_card_is_said_plainly_and_the_stock_comes_back(page):
+def test_a_declined_card_is_said_plainly_and_another_card_pays_the_same_order(page):
     customer = UserFactory()
     product = ProductFactory(name="Music subscription", price=900, stock=2)
 
@@ -133,10 +138,18 @@ def test_a_declined_card_is_said_plainly_and_the_stock_comes_back(page):
     page.get_by_label("Card").select_option("tok_chargeDeclined")
     page.get_by_role("button", name="Pay").click()
 
-    expect(page.locator("#order-status")).to_contain_text("Cancelled")
+    expect(page.locator("#order-status")).to_contain_text("Payment Pending")
     expect(page.get_by_text("Your card was declined.").first).to_be_visible()
     check_page(page)
-    assert Stock.objects.get(pk=product.pk).available == 2
+    assert Stock.objects.get(pk=product.pk).reserved == 1  # still this order's
+    page.get_by_role("button", name="Try another card").click()
+    expect(page.get_by_text("Your last card was not charged")).to_be_visible()
+    page.get_by_label("Card").select_option("tok_visa")
+    page.get_by_role("button", name="Pay").click()
+
+    expect(page.locator("#order-status")).to_contain_text("Paid")
+    assert Order.objects.get().status == Order.Status.PAID
+    assert Stock.objects.get(pk=product.pk).sold == 1
 
 
 def test_a_sold_out_product_is_named_and_the_cart_kept(page):

@@ -132,7 +132,7 @@ def test_a_failure_never_undoes_a_success_even_when_newer(pending_payment):
     assert pending_payment.status == "SUCCEEDED"
 
 
-def test_failed_event_fails_the_payment_and_releases_the_order(pending_payment):
+def test_failed_event_fails_the_payment_and_the_order_waits_for_another_card(pending_payment):
     obj = {**_intent(pending_payment), "last_payment_error": {"message": "Insufficient funds."}}
 
     _send(_event("payment_intent.payment_failed", obj))
@@ -142,7 +142,7 @@ def test_failed_event_fails_the_payment_and_releases_the_order(pending_payment):
         "FAILED",
         "Insufficient funds.",
     )
-    assert pending_payment.order.status == Order.Status.CANCELLED
+    assert pending_payment.order.status == Order.Status.PAYMENT_PENDING
 
 
 @pytest.mark.parametrize(("amount", "currency"), [(1, None), (None, "eur")])
@@ -228,7 +228,7 @@ def test_a_late_capture_of_a_failed_order_payment_goes_back_to_the_card(
 ):
     order = card_order(UserFactory(), ProductFactory(price=900))
     payment = pay_order(order, "tok_chargeDeclined", django_capture_on_commit_callbacks)
-    assert (payment.status, order.status) == ("FAILED", Order.Status.CANCELLED)
+    assert (payment.status, order.status) == ("FAILED", Order.Status.PAYMENT_PENDING)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = _send(_event("payment_intent.succeeded", _intent(payment)))
@@ -236,6 +236,8 @@ def test_a_late_capture_of_a_failed_order_payment_goes_back_to_the_card(
     assert response.status_code == 200
     payment.refresh_from_db()
     order.refresh_from_db()
+    # The failed payment was final: its capture goes back to the card, and the
+    # order still waits for a payment of its own.
     assert (payment.status, payment.late_capture) == ("REFUNDED", True)
-    assert order.status == Order.Status.CANCELLED
+    assert order.status == Order.Status.PAYMENT_PENDING
     assert ledger_violations() == []

@@ -9,6 +9,7 @@ from accounts.tests.factories import UserFactory
 from catalog.models import Stock
 from catalog.tests.factories import ProductFactory
 from orders.models import Order
+from orders.services import order_release_expired
 from payments import gateways
 from payments.models import Payment, PaymentAttempt
 from payments.services import payment_process, payment_reconcile_stuck
@@ -41,9 +42,9 @@ def _merchant_balance(product):
     [
         ("tok_visa", "SUCCEEDED", ["succeeded"], "PAID"),
         ("tok_flaky", "SUCCEEDED", ["transient_error", "transient_error", "succeeded"], "PAID"),
-        ("tok_timeout", "FAILED", ["transient_error"] * 4, "CANCELLED"),
-        ("tok_chargeDeclined", "FAILED", ["declined"], "CANCELLED"),
-        ("tok_unknown", "FAILED", ["declined"], "CANCELLED"),
+        ("tok_timeout", "FAILED", ["transient_error"] * 4, "PAYMENT_PENDING"),
+        ("tok_chargeDeclined", "FAILED", ["declined"], "PAYMENT_PENDING"),
+        ("tok_unknown", "FAILED", ["declined"], "PAYMENT_PENDING"),
     ],
 )
 def test_each_simulated_token_ends_as_documented(
@@ -77,18 +78,41 @@ def test_success_sells_the_reserved_units_and_pays_the_merchant(
     ("token", "code"),
     [("tok_timeout", "retries_exhausted"), ("tok_chargeDeclined", "card_declined")],
 )
-def test_final_failure_releases_the_reservation(
+def test_a_failed_payment_keeps_the_reservation_and_another_card_pays_the_same_order(
     buyer, product, django_capture_on_commit_callbacks, token, code
 ):
     order = card_order(buyer, product, 2)
 
-    payment = pay_order(order, token, django_capture_on_commit_callbacks)
+    failed = pay_order(order, token, django_capture_on_commit_callbacks)
 
-    assert payment.failure_code == code
+    assert failed.failure_code == code
+    assert order.status == Order.Status.PAYMENT_PENDING
+    stock = Stock.objects.get(pk=product.pk)
+    assert (stock.available, stock.reserved) == (3, 2)
+    assert _merchant_balance(product) == 0
+
+    paid = pay_order(order, "tok_visa", django_capture_on_commit_callbacks)
+
+    assert paid.pk != failed.pk and paid.status == "SUCCEEDED"
+    assert order.status == Order.Status.PAID
+    stock.refresh_from_db()
+    assert (stock.available, stock.reserved, stock.sold) == (3, 0, 2)
+    assert _merchant_balance(product) == 5000
+    assert ledger_violations() == []
+
+
+def test_a_failed_payments_order_is_cancelled_when_its_reservation_expires(
+    buyer, product, django_capture_on_commit_callbacks
+):
+    order = card_order(buyer, product, 2)
+    pay_order(order, "tok_chargeDeclined", django_capture_on_commit_callbacks)
+
+    order_release_expired(now=order.reserved_until + timedelta(seconds=1))
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
     stock = Stock.objects.get(pk=product.pk)
     assert (stock.available, stock.reserved) == (5, 0)
-    assert order.events.last().reason == f"payment failed: {code}"
-    assert _merchant_balance(product) == 0
 
 
 def test_retry_delays_grow_exponentially_from_the_base(buyer, product, settings):
