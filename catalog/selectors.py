@@ -3,7 +3,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from catalog.models import Product, ProductCode, Stock, StockMovement
+from catalog.models import Licence, Product, ProductCode, Stock, StockMovement
 
 ORDERINGS = {
     "price": ("price", "id"),
@@ -77,3 +77,41 @@ def product_code_counts(*, product: Product) -> dict:
     for row in product.codes.values("state").annotate(n=Count("id")).order_by():
         counts[row["state"]] = row["n"]
     return counts
+
+
+# --- licence keys ---------------------------------------------------------------------
+
+
+def licence_product_get_own(*, user: User, product_id) -> Product:
+    """A licence product of `user`'s (deleted ones too: their keys still work),
+    or of any merchant for an administrator. Http404 for anything else, another
+    merchant's included, so their products cannot even be told apart."""
+    product = Product.objects.filter(pk=product_id, delivery_kind=Product.DeliveryKind.LICENCE)
+    if not user.is_admin:
+        product = product.filter(merchant=user)
+    if (found := product.first()) is None:
+        raise Http404("No such licence product.")
+    return found
+
+
+def licence_list_for_product(*, product: Product) -> QuerySet[Licence]:
+    return (
+        product.licences.select_related("product", "order_item")
+        .prefetch_related("activations")
+        .order_by("-id")
+    )
+
+
+def licence_get_for_product(*, product: Product, licence_id) -> Licence:
+    licence = licence_list_for_product(product=product).filter(pk=licence_id).first()
+    if licence is None:
+        raise Http404("This product has no such licence.")
+    return licence
+
+
+def licence_list_for_order(*, order_id) -> QuerySet[Licence]:
+    return (
+        Licence.objects.filter(order_item__order_id=order_id)
+        .select_related("product", "order_item")
+        .prefetch_related("activations")
+    )
