@@ -11,6 +11,7 @@ from catalog.services.codes import (
     codes_sell_reserved,
     codes_take,
 )
+from catalog.services.files import file_too_large, product_file_replace
 from catalog.services.licences import (
     licence_activate,
     licence_activations_reset,
@@ -24,7 +25,6 @@ from catalog.services.licences import (
     licences_revoke,
     licences_withhold,
 )
-from catalog.services.files import file_too_large, product_file_replace
 from catalog.services.products import product_create, product_delete, product_update
 from catalog.services.stock import StockMove, stock_adjust, stock_apply
 
