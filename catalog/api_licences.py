@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import ApiKeyAccess
+from catalog.keys import licence_key, licence_key_mask
 from catalog.selectors import (
     licence_get_for_product,
     licence_list_for_product,
@@ -23,7 +24,6 @@ from catalog.services import (
     licence_enable,
     licence_validate,
 )
-from catalog.services.licences import licence_key, licence_key_mask
 from core.clients import client_ip
 from core.pagination import paginate, paginated
 

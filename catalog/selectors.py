@@ -1,9 +1,10 @@
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from catalog.models import Licence, Product, ProductCode, Stock, StockMovement
+from catalog.keys import licence_key, licence_key_mask
+from catalog.models import Licence, LicenceActivation, Product, ProductCode, Stock, StockMovement
 
 ORDERINGS = {
     "price": ("price", "id"),
@@ -115,3 +116,39 @@ def licence_list_for_order(*, order_id) -> QuerySet[Licence]:
         .select_related("product", "order_item")
         .prefetch_related("activations")
     )
+
+
+def licence_deliveries(*, lines, reveal: bool, now) -> dict:
+    """{line id: [its licences as a page shows them]}: the key in full only when
+    `reveal` (the buyer, no dispute open) and not revoked; masked otherwise.
+    Live activations only, oldest first."""
+    shown: dict = {}
+    licences = Licence.objects.filter(order_item__in=lines).prefetch_related(
+        Prefetch("activations", LicenceActivation.objects.filter(deactivated_at__isnull=True))
+    )
+    for licence in licences.order_by("id"):
+        key = licence_key(licence)
+        in_full = reveal and licence.state != Licence.State.REVOKED
+        shown.setdefault(licence.order_item_id, []).append(
+            {
+                "id": licence.pk,
+                "key": key if in_full else licence_key_mask(key),
+                "status": licence.status_at(now),
+                "reason": licence.reason,
+                "reason_text": licence.get_reason_display() if licence.reason else "",
+                "activation_limit": licence.activation_limit,
+                "expires_at": licence.expires_at,
+                "activations": [
+                    {"id": a.pk, "name": a.instance_name, "created_at": a.created_at}
+                    for a in licence.activations.all()
+                ],
+            }
+        )
+    return shown
+
+
+def licence_get_for_order(*, order_id, licence_id) -> Licence:
+    licence = Licence.objects.filter(pk=licence_id, order_item__order_id=order_id).first()
+    if licence is None:
+        raise Http404("This order has no such licence.")
+    return licence

@@ -5,7 +5,6 @@ chargeback. Every change to a licence locks its row first (catalog.locks), so
 its activation count is read and written by one transaction at a time."""
 
 import hmac
-import secrets
 from datetime import timedelta
 from functools import cache
 
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from catalog.errors import CatalogErrorCode
 from catalog.events import LICENCE_ACTIVATED, LICENCE_DEACTIVATED, LICENCE_REVOKED
+from catalog.keys import KEY_PREFIX, licence_key, licence_key_mask, licence_key_new
 from catalog.locks import licence_qs_for_update
 from catalog.models import Licence, LicenceActivation, Product
 from core import crypto
@@ -23,25 +23,6 @@ from core.ratelimit import rate_key, rate_limit_hit
 from events.services import event_build, events_record
 
 State, Status, Reason = Licence.State, Licence.Status, Licence.Reason
-# No 0/O or 1/I: a key is read off a screen and typed. 16 of 32 symbols: 80 bits.
-KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-KEY_PREFIX = "KASSA"
-
-
-def licence_key_new() -> str:
-    groups = ("".join(secrets.choice(KEY_ALPHABET) for _ in range(4)) for _ in range(4))
-    return "-".join([KEY_PREFIX, *groups])
-
-
-def licence_key_mask(key: str) -> str:
-    """'KASSA-AB12-CD34-EF56-GH78' → 'KASSA-••••-••••-••••-GH78': enough to tell
-    keys apart in a list, never enough to use one."""
-    hidden = "".join("•" if char.isalnum() else char for char in key[len(KEY_PREFIX) : -4])
-    return KEY_PREFIX + hidden + key[-4:]
-
-
-def licence_key(licence: Licence) -> str:
-    return crypto.decrypt(licence.ciphertext)
 
 
 def licences_issue(*, lines, now) -> None:

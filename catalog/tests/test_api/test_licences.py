@@ -13,8 +13,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import MerchantFactory, UserFactory
+from catalog.keys import licence_key
 from catalog.models import Licence, Stock
-from catalog.services.licences import licence_key
 from catalog.tests.factories import licence_product
 from conftest import client_for, run_in_threads
 from events.models import Event
