@@ -94,8 +94,10 @@ def order_detail(request, order_id):
 
 
 def _note_codes_shown(request, order: Order, deliveries: list[dict]) -> None:
-    """The buyer saw the order's codes: a dispute's evidence says so."""
-    if order.buyer_id == request.user.pk and any(d.get("codes") for d in deliveries):
+    """The buyer saw the order's codes or licence keys: a dispute's evidence
+    says so."""
+    shown = any(d.get("codes") or d.get("licences") for d in deliveries)
+    if order.buyer_id == request.user.pk and shown:
         delivery_access_record(
             order=order,
             kind=DeliveryAccess.Kind.CODES_SHOWN,
