@@ -239,7 +239,9 @@ def licence_activations_reset(*, licence: Licence) -> Licence:
 
 def _state_conflict(licence: Licence, wanted: str) -> ApplicationError:
     return ApplicationError(
-        f"A {licence.state} licence ({licence.get_reason_display() or 'on'}) cannot be {wanted}.",
+        f"This licence is {licence.state}"
+        + (f" ({licence.get_reason_display().lower()})" if licence.reason else "")
+        + f", so it cannot be {wanted}.",
         code=CatalogErrorCode.LICENCE_STATE_CONFLICT,
         status=409,
         extra={"state": licence.state, "reason": licence.reason},
