@@ -189,6 +189,19 @@ def test_a_dispute_disables_the_key_until_it_is_won(django_capture_on_commit_cal
     assert _post("validate", {"key": key}).json()["valid"] is True
 
 
+def test_the_merchant_cannot_enable_a_key_a_dispute_disabled(django_capture_on_commit_callbacks):
+    payment, _ = _paid_by_card(django_capture_on_commit_callbacks)
+    simulated_dispute_open(payment=payment, outcome="won", close=False)
+    licence = Licence.objects.get()
+    url = f"/api/v1/products/{licence.product_id}/licences/{licence.pk}/enable"
+
+    refused = client_for(licence.product.merchant).post(url)
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "licence_state_conflict"
+    assert "the card payment is disputed" in refused.json()["detail"]
+
+
 def test_a_lost_dispute_revokes_the_key(django_capture_on_commit_callbacks):
     payment, key = _paid_by_card(django_capture_on_commit_callbacks)
     dispute = simulated_dispute_open(payment=payment, outcome="lost", close=False)
