@@ -77,6 +77,21 @@ class _ProductInput(serializers.Serializer):
         max_value=MAX_STOCK,
         help_text="Codes products: a codes.running_low event when fewer codes than this are left.",
     )
+    activation_limit = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_STOCK,
+        help_text="Licence products: instances one key may be activated on (default 1); "
+        "null: unlimited. Keys sold before a change keep their limit.",
+    )
+    licence_days = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=36500,
+        help_text="Licence products: days a key is valid from payment; null (default): forever.",
+    )
 
 
 class ProductListCreateApi(APIView):
@@ -104,7 +119,8 @@ class ProductListCreateApi(APIView):
         delivery_kind = serializers.ChoiceField(
             choices=Product.DeliveryKind.choices,
             default=Product.DeliveryKind.MANUAL,
-            help_text="manual: you fulfil; codes: one code per unit; download: a file.",
+            help_text="manual: you fulfil; codes: one code per unit; download: a file; "
+            "licence: a key generated per unit, checked through the Licence API.",
         )
 
     def get_permissions(self):

@@ -13,6 +13,13 @@ class CatalogErrorCode(StrEnum):
     WRONG_DELIVERY_KIND = "wrong_delivery_kind"
     CODE_NOT_VOIDABLE = "code_not_voidable"
     FILE_TOO_LARGE = "file_too_large"
+    LICENCE_NOT_FOUND = "licence_not_found"
+    LICENCE_EXPIRED = "licence_expired"
+    LICENCE_REVOKED = "licence_revoked"
+    ACTIVATION_LIMIT_REACHED = "activation_limit_reached"
+    ACTIVATION_NOT_FOUND = "activation_not_found"
+    LICENCE_STATE_CONFLICT = "licence_state_conflict"
+    THROTTLED = "throttled"
 
 
 def stock_managed_by_codes(status: int = 400) -> ApplicationError:

@@ -67,3 +67,38 @@ def _build(product: Product, event_type, data: dict) -> Event:
 
 def stock_row_events(stock: Stock, *, before: int) -> list[Event]:
     return stock_events(stock.product, before=before, after=stock.available)
+
+
+# --- licence keys (catalog.services.licences) -------------------------------------------
+
+_LICENCE_EXAMPLE = {
+    "id": 42,
+    "key": "KASSA-••••-••••-••••-7QX4",
+    "product": {"id": "0b7e4f7e-2a55-4a0e-9d4c-9f1f3c2b8a11", "name": "Pixel Editor Pro"},
+    "order_id": "5d1c7c0e-8f2b-4b9e-a7f5-1e0c2d3b4a59",
+    "status": "active",
+    "activations": 1,
+    "activation_limit": 3,
+    "expires_at": None,
+}
+_INSTANCE_EXAMPLE = {"id": "9f0e8d7c-6b5a-4f3e-8d2c-1b0a9f8e7d6c", "name": "Ada's laptop"}
+LICENCE_ACTIVATED = register(
+    "licence.activated",
+    description="A licence key was activated on an instance (POST /licences/activate).",
+    example={"licence": _LICENCE_EXAMPLE, "instance": _INSTANCE_EXAMPLE},
+)
+LICENCE_DEACTIVATED = register(
+    "licence.deactivated",
+    description="An instance's activation ended: by the merchant's software, by the buyer on "
+    "the order page, or by the merchant's reset.",
+    example={"licence": _LICENCE_EXAMPLE | {"activations": 0}, "instance": _INSTANCE_EXAMPLE},
+)
+LICENCE_REVOKED = register(
+    "licence.revoked",
+    description="A licence key stopped working for good: its order was refunded in full "
+    "(reason refunded) or its card payment charged back (reason chargeback).",
+    example={
+        "licence": _LICENCE_EXAMPLE | {"status": "revoked"},
+        "reason": "refunded",
+    },
+)

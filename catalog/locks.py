@@ -1,7 +1,7 @@
 """The only place catalog rows are locked. Order by pk, always: concurrent
 transactions then take row locks in the same order and cannot deadlock."""
 
-from catalog.models import ProductCode, Stock
+from catalog.models import Licence, ProductCode, Stock
 
 
 def stock_qs_for_update():
@@ -24,3 +24,8 @@ def stock_lock(*, product_ids) -> dict:
 
 def product_code_qs_for_update():
     return ProductCode.objects.order_by("pk").select_for_update()
+
+
+def licence_qs_for_update():
+    # Only the licence row: its product and order line, read along, stay free.
+    return Licence.objects.order_by("pk").select_for_update(of=("self",))

@@ -18,6 +18,7 @@ class Product(TimestampedModel):
         MANUAL = "manual", "Manual (the merchant fulfils)"
         CODES = "codes", "Codes (gift cards, licence keys)"
         DOWNLOAD = "download", "Download (a file)"
+        LICENCE = "licence", "Licence keys (generated, checked by your software)"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(
@@ -48,6 +49,17 @@ class Product(TimestampedModel):
         help_text="Codes products: a codes.running_low event when fewer codes than this are "
         "left. Empty: never.",
     )
+    activation_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=1,
+        help_text="Licence products: machines one key may be activated on. Empty: unlimited.",
+    )
+    licence_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Licence products: days a key is valid from payment. Empty: forever.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -56,6 +68,14 @@ class Product(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(unlimited_stock=False) | Q(delivery_kind="download"),
                 name="catalog_product_unlimited_only_downloads",
+            ),
+            models.CheckConstraint(
+                condition=Q(activation_limit__isnull=True) | Q(activation_limit__gte=1),
+                name="catalog_product_activation_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(licence_days__isnull=True) | Q(licence_days__gte=1),
+                name="catalog_product_licence_days_positive",
             ),
         ]
         indexes = [
@@ -206,3 +226,95 @@ class ProductCode(models.Model):
 
     def __str__(self):
         return f"Code {self.pk} of {self.product_id} ({self.state})"
+
+
+class Licence(models.Model):
+    """One licence key, generated for one unit of a paid licence product.
+
+    The key is stored encrypted (core.crypto) and found by its keyed
+    fingerprint, unique across every product: the key alone identifies it.
+    `state` is what the merchant, a refund or a dispute decided; expired and
+    inactive (never activated) are read from the dates and the count
+    (catalog.licences.licence_status). `activation_count` is the number of
+    live activations, kept under the licence row's lock and held to the limit
+    by a constraint, so parallel activations cannot pass it.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active"
+        DISABLED = "disabled"
+        REVOKED = "revoked"
+
+    class Status(models.TextChoices):
+        """What the Licence API answers: the state, or read from dates and count."""
+
+        ACTIVE = "active"
+        INACTIVE = "inactive"
+        EXPIRED = "expired"
+        DISABLED = "disabled"
+        REVOKED = "revoked"
+
+    class Reason(models.TextChoices):
+        MERCHANT = "merchant", "Disabled by the merchant"
+        DISPUTED = "disputed", "The card payment is disputed"
+        REFUNDED = "refunded", "The order was refunded"
+        CHARGEBACK = "chargeback", "The card payment was charged back"
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="licences")
+    order_item = models.ForeignKey(
+        "orders.OrderItem", on_delete=models.PROTECT, related_name="licences"
+    )
+    ciphertext = models.TextField()
+    fingerprint = models.CharField(max_length=64, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    reason = models.CharField(max_length=10, choices=Reason.choices, blank=True)
+    activation_limit = models.PositiveIntegerField(null=True, blank=True)
+    activation_count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(activation_limit__isnull=True)
+                | Q(activation_count__lte=models.F("activation_limit")),
+                name="catalog_licence_activations_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="active", reason="")
+                | Q(state="disabled", reason__in=["merchant", "disputed"])
+                | Q(state="revoked", reason__in=["refunded", "chargeback"]),
+                name="catalog_licence_reason_matches_state",
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "id"])]
+
+    def __str__(self):
+        return f"Licence {self.pk} of {self.product_id} ({self.state})"
+
+    def status_at(self, now) -> str:
+        if self.state != self.State.ACTIVE:
+            return self.state
+        if self.expires_at is not None and self.expires_at <= now:
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE if self.activation_count else self.Status.INACTIVE
+
+
+class LicenceActivation(models.Model):
+    """One machine (an instance) a licence is activated on; the id is the
+    instance_id the merchant's software keeps. Deactivated ones stay as history."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="activations")
+    instance_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["licence", "deactivated_at"])]
+
+    def __str__(self):
+        return f"{self.instance_name} on licence {self.licence_id}"

@@ -1,9 +1,10 @@
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from catalog.models import Product, ProductCode, Stock, StockMovement
+from catalog.keys import licence_key, licence_key_mask
+from catalog.models import Licence, LicenceActivation, Product, ProductCode, Stock, StockMovement
 
 ORDERINGS = {
     "price": ("price", "id"),
@@ -77,3 +78,77 @@ def product_code_counts(*, product: Product) -> dict:
     for row in product.codes.values("state").annotate(n=Count("id")).order_by():
         counts[row["state"]] = row["n"]
     return counts
+
+
+# --- licence keys ---------------------------------------------------------------------
+
+
+def licence_product_get_own(*, user: User, product_id) -> Product:
+    """A licence product of `user`'s (deleted ones too: their keys still work),
+    or of any merchant for an administrator. Http404 for anything else, another
+    merchant's included, so their products cannot even be told apart."""
+    product = Product.objects.filter(pk=product_id, delivery_kind=Product.DeliveryKind.LICENCE)
+    if not user.is_admin:
+        product = product.filter(merchant=user)
+    if (found := product.first()) is None:
+        raise Http404("No such licence product.")
+    return found
+
+
+def licence_list_for_product(*, product: Product) -> QuerySet[Licence]:
+    return (
+        product.licences.select_related("product", "order_item")
+        .prefetch_related("activations")
+        .order_by("-id")
+    )
+
+
+def licence_get_for_product(*, product: Product, licence_id) -> Licence:
+    licence = licence_list_for_product(product=product).filter(pk=licence_id).first()
+    if licence is None:
+        raise Http404("This product has no such licence.")
+    return licence
+
+
+def licence_list_for_order(*, order_id) -> QuerySet[Licence]:
+    return (
+        Licence.objects.filter(order_item__order_id=order_id)
+        .select_related("product", "order_item")
+        .prefetch_related("activations")
+    )
+
+
+def licence_deliveries(*, lines, reveal: bool, now) -> dict:
+    """{line id: [its licences as a page shows them]}: the key in full only when
+    `reveal` (the buyer, no dispute open) and not revoked; masked otherwise.
+    Live activations only, oldest first."""
+    shown: dict = {}
+    licences = Licence.objects.filter(order_item__in=lines).prefetch_related(
+        Prefetch("activations", LicenceActivation.objects.filter(deactivated_at__isnull=True))
+    )
+    for licence in licences.order_by("id"):
+        key = licence_key(licence)
+        in_full = reveal and licence.state != Licence.State.REVOKED
+        shown.setdefault(licence.order_item_id, []).append(
+            {
+                "id": licence.pk,
+                "key": key if in_full else licence_key_mask(key),
+                "status": licence.status_at(now),
+                "reason": licence.reason,
+                "reason_text": licence.get_reason_display() if licence.reason else "",
+                "activation_limit": licence.activation_limit,
+                "expires_at": licence.expires_at,
+                "activations": [
+                    {"id": a.pk, "name": a.instance_name, "created_at": a.created_at}
+                    for a in licence.activations.all()
+                ],
+            }
+        )
+    return shown
+
+
+def licence_get_for_order(*, order_id, licence_id) -> Licence:
+    licence = Licence.objects.filter(pk=licence_id, order_item__order_id=order_id).first()
+    if licence is None:
+        raise Http404("This order has no such licence.")
+    return licence

@@ -31,6 +31,8 @@ class ProductOutputSerializer(serializers.ModelSerializer):
             "delivery_kind",
             "unlimited_stock",
             "codes_low_threshold",
+            "activation_limit",
+            "licence_days",
             "download_name",
             "download_size",
             "merchant",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import api
+from catalog import api, api_licences
 
 urlpatterns = [
     path("products", api.product_list_entry, name="product-list"),
@@ -19,5 +19,26 @@ urlpatterns = [
         "inventory/<uuid:product_id>/movements",
         api.InventoryMovementsApi.as_view(),
         name="inventory-movements",
+    ),
+    path("licences/activate", api_licences.LicenceActivateApi.as_view(), name="licence-activate"),
+    path("licences/validate", api_licences.LicenceValidateApi.as_view(), name="licence-validate"),
+    path(
+        "licences/deactivate",
+        api_licences.LicenceDeactivateApi.as_view(),
+        name="licence-deactivate",
+    ),
+    path(
+        "products/<uuid:product_id>/licences",
+        api_licences.ProductLicencesApi.as_view(),
+        name="product-licences",
+    ),
+    *(
+        path(
+            f"products/<uuid:product_id>/licences/<int:licence_id>/{action}",
+            api_licences.ProductLicenceActionApi.as_view(),
+            {"action": action},
+            name=f"product-licence-{action}",
+        )
+        for action in api_licences.ACTIONS
     ),
 ]

@@ -35,6 +35,22 @@ class ProductForm(MoneyFormMixin, forms.Form):
         required=False,
         help_text="A codes.running_low event for your webhooks. Empty: never.",
     )
+    activation_limit = forms.IntegerField(
+        label="Machines per key (licences only)",
+        min_value=1,
+        max_value=1_000_000,
+        required=False,
+        initial=1,
+        help_text="How many instances one key may be activated on. Empty: unlimited. "
+        "Keys already sold keep their limit.",
+    )
+    licence_days = forms.IntegerField(
+        label="Days a key is valid (licences only)",
+        min_value=1,
+        max_value=36_500,
+        required=False,
+        help_text="Counted from payment. Empty: forever.",
+    )
 
 
 class NewProductForm(ProductForm):
@@ -44,7 +60,7 @@ class NewProductForm(ProductForm):
         initial=Product.DeliveryKind.MANUAL,
         required=False,
         help_text="Codes: upload them next, each is one unit of stock. "
-        "Download: upload the file next.",
+        "Download: upload the file next. Licence keys: one generated per unit sold.",
     )
     stock = forms.IntegerField(
         label="Stock",

@@ -6,6 +6,7 @@ from dashboard.views import (
     codes,
     developers,
     disputes,
+    licences,
     links,
     overview,
     products,
@@ -29,6 +30,20 @@ urlpatterns = [
         "products/<uuid:product_id>/codes/<int:code_id>/void/",
         codes.code_void_view,
         name="code_void",
+    ),
+    path(
+        "products/<uuid:product_id>/licences/",
+        licences.product_licences,
+        name="product_licences",
+    ),
+    *(
+        path(
+            f"products/<uuid:product_id>/licences/<int:licence_id>/{action}/",
+            licences.licence_action,
+            {"action": action},
+            name=f"licence_{action}",
+        )
+        for action in licences.ACTIONS
     ),
     path("sales/", sales.sales, name="sales"),
     path("sales/<uuid:order_id>/fulfil/", sales.sale_fulfil, name="sale_fulfil"),

@@ -1,5 +1,6 @@
 """Demo catalog for `manage.py seed_demo`: a dozen products of three merchants,
-one of them sold out, one sold as codes and one as a download."""
+one of them sold out, one sold as codes, one as licence keys and one as a
+download."""
 
 import io
 import secrets
@@ -14,13 +15,26 @@ Kind = Product.DeliveryKind
 # Delivered by Kassa itself; every other demo product is fulfilled by hand.
 DEMO_CODES_PRODUCT = "Steam Gift Card $20"
 DEMO_DOWNLOAD_PRODUCT = "Indie Album Download"
+DEMO_LICENCE_PRODUCT = "Kassa Pro Licence (1 year)"
+KINDS = {
+    DEMO_CODES_PRODUCT: Kind.CODES,
+    DEMO_DOWNLOAD_PRODUCT: Kind.DOWNLOAD,
+    DEMO_LICENCE_PRODUCT: Kind.LICENCE,
+}
+# Three machines per key for a year: what the demo's licence product sells.
+LICENCE_TERMS = {"activation_limit": 3, "licence_days": 365}
 
 DEMO_PRODUCTS = {
     # merchant email: [(name, description, price in cents, stock)]
     "merchant@example.com": [
         ("Steam Gift Card $20", "A $20 Steam wallet code, delivered instantly.", 2000, 50),
         ("Netflix Gift Card $25", "One month or more of streaming.", 2500, 40),
-        ("Kassa Pro Licence (1 year)", "A licence key for one seat, valid 12 months.", 4900, 100),
+        (
+            "Kassa Pro Licence (1 year)",
+            "A licence key for three machines, valid 12 months.",
+            4900,
+            100,
+        ),
         ("Photo Editor Licence", "Lifetime licence key for the desktop editor.", 2999, 25),
         ("Indie Album Download", "Lossless download of a 12-track album.", 999, 500),
         ("Limited Art Print (digital)", "Numbered high-resolution print, only 5 made.", 15000, 5),
@@ -44,9 +58,7 @@ def seed_products(*, merchants: dict, stdout) -> None:
         for name, description, price, stock in products:
             if Product.objects.filter(merchant=merchant, name=name).exists():
                 continue
-            kind = {DEMO_CODES_PRODUCT: Kind.CODES, DEMO_DOWNLOAD_PRODUCT: Kind.DOWNLOAD}.get(
-                name, Kind.MANUAL
-            )
+            kind = KINDS.get(name, Kind.MANUAL)
             product = product_create(
                 merchant=merchant,
                 name=name,
@@ -55,6 +67,7 @@ def seed_products(*, merchants: dict, stdout) -> None:
                 currency="USD",
                 stock=0 if kind == Kind.CODES else stock,
                 delivery_kind=kind,
+                **(LICENCE_TERMS if kind == Kind.LICENCE else {}),
             )
             if kind == Kind.CODES:
                 codes_add(product=product, codes=_demo_codes(stock), actor=merchant)

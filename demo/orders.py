@@ -60,7 +60,7 @@ def seed_orders(*, customer, merchant, stdout) -> None:
         delivery_kind=Product.DeliveryKind.MANUAL
     )
     if delivered and not Order.objects.filter(buyer=customer, items__product__in=delivered):
-        _place(customer, list(delivered), wallet)  # a code and a download, delivered at once
+        _place(customer, list(delivered), wallet)  # a code, a licence key and a download
         created += 1
     if created:
         stdout.write(f"created {created} demo orders for {customer.email}")

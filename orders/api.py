@@ -158,7 +158,7 @@ class DeliverySerializer(serializers.Serializer):
     line_id = serializers.IntegerField()
     product_id = serializers.UUIDField()
     name = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["codes", "download"])
+    kind = serializers.ChoiceField(choices=["codes", "download", "licence"])
     codes = serializers.ListField(
         child=serializers.CharField(),
         required=False,
@@ -170,6 +170,13 @@ class DeliverySerializer(serializers.Serializer):
     )
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
     downloads_left = serializers.IntegerField(required=False)
+    licences = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="Licences: {id, key, status, reason, activation_limit, expires_at, "
+        "activations: [{id, name, created_at}]}; the key in full for the buyer only, "
+        "masked once revoked or while disputed.",
+    )
 
 
 def _deliveries_for(request, order) -> list[dict]:

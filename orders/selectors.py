@@ -4,9 +4,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Product, ProductCode
+from catalog.selectors import licence_deliveries
 from core import crypto
 from orders.downloads import download_url
 from orders.models import DownloadGrant, Order, OrderEvent, OrderItem
@@ -184,7 +186,8 @@ def order_deliveries(*, order: Order, viewer: User) -> list[dict]:
     Only the buyer sees codes in full and gets download links; the merchant of a
     line and admins see codes masked. A refunded order's codes are voided and
     show masked to everyone, and a disputed order's are withheld (masked, no
-    link) until the dispute is won.
+    link) until the dispute is won. Licence keys follow the same rules, with
+    their status and live activations.
     """
     is_buyer = order.buyer_id == viewer.pk
     withheld = order.status in (Order.Status.DISPUTED, Order.Status.CHARGEBACK)
@@ -212,12 +215,19 @@ def order_deliveries(*, order: Order, viewer: User) -> list[dict]:
             order_item__in=lines, revoked_at__isnull=True
         ).order_by("created_at")
     }
+    licences = licence_deliveries(
+        lines=[line for line in lines if kinds[line.product_id] == Product.DeliveryKind.LICENCE],
+        reveal=is_buyer and not withheld,
+        now=timezone.now(),
+    )
     deliveries = []
     for line in lines:
         kind = kinds[line.product_id]
         entry = {"line_id": line.pk, "product_id": line.product_id, "name": line.name, "kind": kind}
         if kind == Product.DeliveryKind.CODES:
             deliveries.append(entry | {"codes": codes.get(line.pk, [])})
+        elif kind == Product.DeliveryKind.LICENCE:
+            deliveries.append(entry | {"licences": licences.get(line.pk, [])})
         elif kind == Product.DeliveryKind.DOWNLOAD:
             grant = grants.get(line.pk)
             deliveries.append(

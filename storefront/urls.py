@@ -29,6 +29,11 @@ urlpatterns = [
         orders.download_renew,
         name="download_renew",
     ),
+    path(
+        "orders/<uuid:order_id>/licences/<int:licence_id>/<uuid:instance_id>/deactivate/",
+        orders.licence_deactivate_view,
+        name="licence_deactivate",
+    ),
     path("downloads/<str:token>", orders.download, name="download"),
     path("wallet/", wallet.wallet, name="wallet"),
     path("wallet/deposit/", wallet.deposit, name="deposit"),

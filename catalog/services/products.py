@@ -20,6 +20,8 @@ EDITABLE_FIELDS = {
     "is_active",
     "unlimited_stock",
     "codes_low_threshold",
+    "activation_limit",
+    "licence_days",
 }
 Kind = Product.DeliveryKind
 
@@ -41,6 +43,8 @@ def product_create(
     delivery_kind: str = Kind.MANUAL,
     unlimited_stock: bool = False,
     codes_low_threshold: int | None = None,
+    activation_limit: int | None = 1,
+    licence_days: int | None = None,
 ) -> Product:
     """A new product with its opening stock. A codes product opens with none:
     each code uploaded is one unit (codes_add). An active one is on sale, which
@@ -59,6 +63,8 @@ def product_create(
         delivery_kind=delivery_kind,
         unlimited_stock=unlimited_stock,
         codes_low_threshold=codes_low_threshold,
+        activation_limit=activation_limit,
+        licence_days=licence_days,
     )
     _check_unlimited(product)
     product.slug = _unique_slug(name, product.id)

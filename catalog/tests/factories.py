@@ -43,3 +43,10 @@ def download_product(
         merchant=merchant or MerchantFactory(), delivery_kind="download", **fields
     )
     return product_file_replace(product=product, upload=SimpleUploadedFile(filename, content))
+
+
+def licence_product(*, merchant=None, stock=10, **fields) -> Product:
+    """A licence product on sale: a key is generated for each unit sold."""
+    return ProductFactory(
+        merchant=merchant or MerchantFactory(), stock=stock, delivery_kind="licence", **fields
+    )

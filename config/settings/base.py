@@ -279,6 +279,11 @@ KASSA_ENCRYPTION_KEYS = env.list("KASSA_ENCRYPTION_KEY", default=[])
 KASSA_FINGERPRINT_KEY = env("KASSA_FINGERPRINT_KEY", default="") or SECRET_KEY
 MAX_CODES_PER_UPLOAD = 10_000
 MAX_CODE_LENGTH = env.int("MAX_CODE_LENGTH", default=128)
+# The public Licence API (catalog/api_licences.py), per client address and per
+# key: enough for a merchant's app that checks at start-up, far too few to guess
+# keys with.
+LICENCE_API_RATE_PER_ADDRESS = env("LICENCE_API_RATE_PER_ADDRESS", default="60/min")
+LICENCE_API_RATE_PER_KEY = env("LICENCE_API_RATE_PER_KEY", default="20/min")
 MAX_DOWNLOAD_BYTES = env.int("MAX_DOWNLOAD_BYTES", default=50 * 1024 * 1024)
 DOWNLOAD_TTL_HOURS = env.int("DOWNLOAD_TTL_HOURS", default=24)
 DOWNLOAD_LIMIT = env.int("DOWNLOAD_LIMIT", default=5)

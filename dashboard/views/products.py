@@ -52,6 +52,8 @@ def product_edit(request, product_id):
         "currency": product.currency,
         "unlimited_stock": product.unlimited_stock,
         "codes_low_threshold": product.codes_low_threshold,
+        "activation_limit": product.activation_limit,
+        "licence_days": product.licence_days,
     }
     form = ProductForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -34,6 +34,9 @@ def test_seed_demo_is_idempotent_and_creates_working_logins(api_client):
     download = Product.objects.get(delivery_kind="download")
     assert download.download_name == "indie-album.zip"
     assert DownloadGrant.objects.filter(order_item__product=download).count() == 1
+    licence = Product.objects.get(delivery_kind="licence")
+    assert (licence.activation_limit, licence.licence_days) == (3, 365)
+    assert licence.licences.count() == 1  # sold in the delivered demo order
     assert set(Checkout.objects.values_list("status", flat=True)) == {"COMPLETED", "FAILED"}
     merchant = User.objects.get(email="merchant@example.com")
     assert merchant.is_staff and merchant.groups.filter(name="Merchants").exists()

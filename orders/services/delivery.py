@@ -1,5 +1,6 @@
-"""Digital delivery: the codes and download grants an order hands over in the
-transaction that makes it PAID, and the signed links that serve the files.
+"""Digital delivery: the codes, licence keys and download grants an order hands
+over in the transaction that makes it PAID, and the signed links that serve the
+files.
 
 Codes are taken under the stock locks the caller holds, so no two orders can
 ever hold the same code; the buyer is emailed once the delivery commits.
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Product, ProductCode
-from catalog.services import codes_sell_reserved, codes_take
+from catalog.services import codes_sell_reserved, codes_take, licences_issue
 from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.task_names import SEND_ORDER_READY_EMAIL
@@ -50,13 +51,15 @@ def deliver(order: Order, lines, kinds: dict, *, reserved: bool, now=None) -> bo
     now = now or timezone.now()
     code_lines = [line for line in lines if kinds[line.product_id] == Kind.CODES]
     download_lines = [line for line in lines if kinds[line.product_id] == Kind.DOWNLOAD]
+    licence_lines = [line for line in lines if kinds[line.product_id] == Kind.LICENCE]
     if code_lines:
         if reserved:
             codes_sell_reserved(lines=code_lines, now=now)
         else:
             codes_take(lines=code_lines, state=ProductCode.State.SOLD, now=now)
     DownloadGrant.objects.bulk_create([_new_grant(line, now) for line in download_lines])
-    if code_lines or download_lines:
+    licences_issue(lines=licence_lines, now=now)
+    if code_lines or download_lines or licence_lines:
         enqueue_on_commit(SEND_ORDER_READY_EMAIL, str(order.pk))
     return delivers_everything(lines, kinds)
 

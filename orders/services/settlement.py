@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.locks import stock_lock
-from catalog.models import Product
-from catalog.services import StockMove, codes_burn, stock_apply
+from catalog.models import Licence, Product
+from catalog.services import StockMove, codes_burn, licences_revoke, stock_apply
 from core.exceptions import ApplicationError
 from events.services import events_record
 from orders.errors import OrderErrorCode
@@ -126,7 +126,8 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
 
 def _take_back_units(order: Order, locked_stock: dict, items, actor) -> None:
     """A fully refunded order's units: delivered codes are burned (the buyer has
-    seen them), other units return to stock, and download links stop working."""
+    seen them), other units return to stock (a licence unit is a fresh key next
+    time), licence keys are revoked and download links stop working."""
     kinds = delivery_kinds(locked_stock)
     burned = {i.product_id: i.quantity for i in items if kinds[i.product_id] == Kind.CODES}
     returned = {i.product_id: i.quantity for i in items if kinds[i.product_id] != Kind.CODES}
@@ -136,6 +137,7 @@ def _take_back_units(order: Order, locked_stock: dict, items, actor) -> None:
         move_order_stock(order, locked_stock, burned, StockMove.BURN, actor)
     now = timezone.now()
     codes_burn(lines=items, now=now)
+    licences_revoke(lines=items, reason=Licence.Reason.REFUNDED, now=now)
     downloads_revoke(lines=items, now=now)
 
 

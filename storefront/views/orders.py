@@ -1,5 +1,6 @@
 """The buyer's orders: the list, an order's page with its live status and its
-deliveries, cancelling, paying by card, and the bought files."""
+deliveries (codes, licence keys and their activations, files), cancelling,
+paying by card."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.authentication import JWTAuthentication
+from catalog.selectors import licence_get_for_order
+from catalog.services import licence_deactivate_instance
 from core.clients import client_ip
 from core.exceptions import ApplicationError
 from core.pages import page_of, run_form_action
@@ -102,8 +105,10 @@ def order_detail(request, order_id):
 
 
 def _note_codes_shown(request, order: Order, deliveries: list[dict]) -> None:
-    """The buyer saw the order's codes: a dispute's evidence says so."""
-    if order.buyer_id == request.user.pk and any(d.get("codes") for d in deliveries):
+    """The buyer saw the order's codes or licence keys: a dispute's evidence
+    says so."""
+    shown = any(d.get("codes") or d.get("licences") for d in deliveries)
+    if order.buyer_id == request.user.pk and shown:
         delivery_access_record(
             order=order,
             kind=DeliveryAccess.Kind.CODES_SHOWN,
@@ -197,6 +202,23 @@ def download_renew(request, order_id, line_id):
         messages.error(request, refused.message)
     else:
         messages.success(request, "Here is a new download link.")
+    return redirect("storefront:order", order_id=order.pk)
+
+
+@login_required
+@require_POST
+def licence_deactivate_view(request, order_id, licence_id, instance_id):
+    """ "Deactivate": free one of the buyer's seats, say for a new machine."""
+    order = _own_order(request, order_id)
+    if order.buyer_id != request.user.pk:
+        raise PermissionDenied
+    licence = licence_get_for_order(order_id=order.pk, licence_id=licence_id)
+    try:
+        licence_deactivate_instance(licence=licence, instance_id=instance_id)
+    except ApplicationError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "Deactivated: that seat is free for another machine.")
     return redirect("storefront:order", order_id=order.pk)
 
 

@@ -41,6 +41,8 @@ def test_no_page_answers_a_server_error_to_anyone(who):
         "checkout_id": checkout.pk,
         "line_id": order.items.get().pk,
         "code_id": 1,
+        "licence_id": 1,
+        "instance_id": uuid.uuid4(),
         "token": "not-a-signed-token",
         "uidb64": "bm90LWEtdXNlcg",
         "key_id": uuid.uuid4(),
