@@ -14,6 +14,7 @@ first). So the lines' discounts sum to the order's exactly.
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
@@ -141,3 +142,21 @@ def discount_preview(*, code: str, buyer: User, lines: list[Line], currency: str
     discount = discount_find(code=code, buyer=buyer)
     discount_check(discount, currency=currency)
     return discount_amounts(discount, lines, currency=currency)
+
+
+def discount_list_for_merchant(*, merchant: User):
+    return Discount.objects.filter(merchant=merchant).prefetch_related("products")
+
+
+def discount_get_managed(*, merchant: User, discount_id) -> Discount:
+    """The merchant's own discount; Http404 for anyone else's."""
+    return get_object_or_404(Discount, pk=discount_id, merchant=merchant)
+
+
+def discount_redemption_list(*, merchant: User):
+    """Every redemption of the merchant's codes, newest first, for the CSV."""
+    return (
+        DiscountRedemption.objects.filter(discount__merchant=merchant)
+        .select_related("discount", "order", "customer")
+        .order_by("-created_at", "-id")
+    )
