@@ -64,9 +64,9 @@ class DiscountListCreateApi(APIView):
         def validate(self, attrs):
             if ("percent_off" in attrs) == ("amount_off" in attrs):
                 raise serializers.ValidationError("Give percent_off or amount_off, not both.")
-            if "amount_off" in attrs:
+            if "amount_off" in attrs or "min_subtotal" in attrs:
                 attrs["currency"] = attrs.get("currency") or default_currency()
-            else:
+            else:  # a percent off any order's subtotal, in any currency
                 attrs.pop("currency", None)
             start, end = attrs.get("starts_at"), attrs.get("ends_at")
             if start and end and end <= start:

@@ -23,7 +23,7 @@ from core.money import to_major_units
 from orders.errors import OrderErrorCode
 from orders.models import Discount, DiscountRedemption
 
-HOLDING = [DiscountRedemption.Status.HELD, DiscountRedemption.Status.REDEEMED]
+HOLDING = [DiscountRedemption.State.HELD, DiscountRedemption.State.REDEEMED]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def discount_find(*, code: str, buyer: User) -> Discount:
         Discount.objects.annotate(
             used_by_buyer=Exists(
                 DiscountRedemption.objects.filter(
-                    discount=OuterRef("pk"), customer=buyer, status__in=HOLDING
+                    discount=OuterRef("pk"), customer=buyer, state__in=HOLDING
                 )
             )
         )
@@ -90,7 +90,8 @@ def discount_check(discount: Discount, *, currency: str, now=None) -> None:
         raise invalid("This discount code is not valid yet.")
     if discount.ends_at and now >= discount.ends_at:
         raise invalid("This discount code has expired.")
-    if discount.amount_off is not None and discount.currency != currency:
+    # An amount, and a minimum, are in the discount's currency.
+    if discount.currency and discount.currency != currency:
         raise invalid(f"This discount code is for orders in {discount.currency}.")
     if discount.max_redemptions is not None and discount.redeemed >= discount.max_redemptions:
         raise exhausted()

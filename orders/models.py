@@ -228,7 +228,9 @@ class Discount(models.Model):
     code = models.CharField(max_length=40)
     percent_off = models.PositiveSmallIntegerField(null=True, blank=True)
     amount_off = models.BigIntegerField(null=True, blank=True, help_text="Minor units.")
-    currency = models.CharField(max_length=3, blank=True, help_text="Of amount_off.")
+    currency = models.CharField(
+        max_length=3, blank=True, help_text="Of amount_off and min_subtotal; empty: any."
+    )
     min_subtotal = models.BigIntegerField(
         null=True, blank=True, help_text="Minor units, of the lines it applies to."
     )
@@ -285,7 +287,7 @@ class DiscountRedemption(models.Model):
     """One order's use of a code: held with a card order's reservation, final
     once paid, released (and its count given back) when the order is cancelled."""
 
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
         HELD = "HELD"
         REDEEMED = "REDEEMED"
         RELEASED = "RELEASED"
@@ -296,7 +298,7 @@ class DiscountRedemption(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     amount = models.BigIntegerField(help_text="Minor units taken off the order.")
-    status = models.CharField(max_length=8, choices=Status.choices)
+    state = models.CharField(max_length=8, choices=State.choices)
     # The discount's rule, copied: the partial unique constraint below can only
     # read this row.
     once_per_customer = models.BooleanField()
@@ -310,10 +312,10 @@ class DiscountRedemption(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["discount", "customer"],
-                condition=Q(once_per_customer=True, status__in=["HELD", "REDEEMED"]),
+                condition=Q(once_per_customer=True, state__in=["HELD", "REDEEMED"]),
                 name="orders_redemption_once_per_customer",
             ),
         ]
 
     def __str__(self):
-        return f"{self.discount_id} on {self.order_id} ({self.status})"
+        return f"{self.discount_id} on {self.order_id} ({self.state})"

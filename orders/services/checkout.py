@@ -143,8 +143,8 @@ def _insert_order(order: Order, lines: list[OrderItem], path: list[str], redempt
     redemptions = []
     if redemption is not None:
         held = order.payment_method == Order.PaymentMethod.CARD
-        redemption.status = (
-            DiscountRedemption.Status.HELD if held else DiscountRedemption.Status.REDEEMED
+        redemption.state = (
+            DiscountRedemption.State.HELD if held else DiscountRedemption.State.REDEEMED
         )
         redemptions.append(redemption)
     # One statement for them all: the lines come last, as the deliveries need

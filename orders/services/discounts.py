@@ -19,7 +19,7 @@ from orders.discounts import Line, discount_amounts, discount_check, discount_fi
 from orders.errors import OrderErrorCode
 from orders.models import Discount, DiscountRedemption, Order, OrderItem
 
-R = DiscountRedemption.Status
+R = DiscountRedemption.State
 
 
 def discount_create(*, merchant: User, product_ids=(), **fields) -> Discount:
@@ -103,7 +103,7 @@ def discount_count(redemption: DiscountRedemption) -> None:
 def discount_redemption_finalise(*, order: Order) -> None:
     """A card order was paid: its held redemption is final."""
     if order.discount_code:
-        DiscountRedemption.objects.filter(order=order, status=R.HELD).update(status=R.REDEEMED)
+        DiscountRedemption.objects.filter(order=order, state=R.HELD).update(state=R.REDEEMED)
 
 
 def discount_redemption_release(*, order: Order) -> None:
@@ -112,8 +112,6 @@ def discount_redemption_release(*, order: Order) -> None:
     given back. The caller holds the order's lock, so this runs once."""
     if not order.discount_code:
         return
-    released = DiscountRedemption.objects.filter(order=order, status=R.HELD).update(
-        status=R.RELEASED
-    )
+    released = DiscountRedemption.objects.filter(order=order, state=R.HELD).update(state=R.RELEASED)
     if released:
         Discount.objects.filter(redemptions__order=order).update(redeemed=F("redeemed") - 1)

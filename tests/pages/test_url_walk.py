@@ -41,6 +41,7 @@ def test_no_page_answers_a_server_error_to_anyone(who):
         "checkout_id": checkout.pk,
         "line_id": order.items.get().pk,
         "code_id": 1,
+        "discount_id": 1,
         "token": "not-a-signed-token",
         "uidb64": "bm90LWEtdXNlcg",
         "key_id": uuid.uuid4(),

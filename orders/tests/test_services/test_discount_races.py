@@ -108,7 +108,7 @@ def test_expiry_racing_checkouts_never_counts_past_the_limit():
     )
 
     discount = Discount.objects.get()
-    holding = DiscountRedemption.objects.exclude(status=DiscountRedemption.Status.RELEASED)
+    holding = DiscountRedemption.objects.exclude(state=DiscountRedemption.State.RELEASED)
     assert discount.redeemed == holding.count() <= 3
     assert results[0] == 3
     assert ledger_violations() == []

@@ -21,7 +21,7 @@ from wallets.models import Proceeds
 from wallets.verification import ledger_violations
 
 pytestmark = pytest.mark.django_db
-R = DiscountRedemption.Status
+R = DiscountRedemption.State
 
 
 def _refused(call) -> ApplicationError:
@@ -49,7 +49,7 @@ def test_percent_code_discounts_each_line_and_the_total(buyer):
     assert (lines[first.pk].discount, lines[second.pk].discount) == (50, 299)
     assert (order.discount, order.total, order.discount_code) == (349, 1984, "SAVE10")
     redemption = DiscountRedemption.objects.get(order=order)
-    assert (redemption.amount, redemption.status) == (349, R.REDEEMED)
+    assert (redemption.amount, redemption.state) == (349, R.REDEEMED)
     assert Discount.objects.get().redeemed == 1
     assert sum(p.amount for p in Proceeds.objects.filter(reference=f"order:{order.pk}")) == 1984
     assert ledger_violations() == []
@@ -157,10 +157,10 @@ def test_card_order_holds_the_redemption_and_payment_makes_it_final(buyer):
     make_discount(product.merchant, max_redemptions=1)
 
     order = place_order(buyer, [(product, 1)], method="CARD", code="SAVE10")
-    assert DiscountRedemption.objects.get().status == R.HELD
+    assert DiscountRedemption.objects.get().state == R.HELD
     order_mark_paid(order=order)
 
-    assert DiscountRedemption.objects.get().status == R.REDEEMED
+    assert DiscountRedemption.objects.get().state == R.REDEEMED
     assert Discount.objects.get().redeemed == 1
 
 
@@ -171,7 +171,7 @@ def test_expired_card_reservation_frees_the_redemption(buyer):
 
     assert order_release_expired(now=timezone.now() + timedelta(days=1)) == 1
 
-    assert DiscountRedemption.objects.get().status == R.RELEASED
+    assert DiscountRedemption.objects.get().state == R.RELEASED
     assert Discount.objects.get().redeemed == 0
     place_order(buyer, [(product, 1)], code="SAVE10")  # usable again
 
