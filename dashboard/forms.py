@@ -178,3 +178,69 @@ class WebhookEndpointForm(forms.Form):
         label="Events", choices=_event_type_choices, widget=forms.CheckboxSelectMultiple
     )
     description = forms.CharField(label="Description", max_length=255, required=False)
+
+
+# --- discount codes -----------------------------------------------------------------
+
+
+class DiscountForm(MoneyFormMixin, forms.Form):
+    code = forms.RegexField(
+        label="Code",
+        regex=r"^[A-Za-z0-9_-]{3,40}$",
+        max_length=40,
+        help_text="3–40 letters, digits, - or _. Customers may type it in any case.",
+        error_messages={"invalid": "Use 3–40 letters, digits, - or _."},
+    )
+    percent_off = forms.IntegerField(
+        label="Percent off", min_value=1, max_value=100, required=False
+    )
+    amount_off = MoneyField(label="Or an amount off", required=False)
+    currency = CurrencyChoiceField(label="Currency (of an amount or a minimum)")
+    min_subtotal = MoneyField(
+        label="Minimum subtotal of its products", required=False, help_text="Empty: none."
+    )
+    products = forms.ModelMultipleChoiceField(
+        label="Products",
+        queryset=Product.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None chosen: all your products.",
+    )
+    starts_at = forms.DateTimeField(
+        label="Starts", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="Ends", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    max_redemptions = forms.IntegerField(
+        label="Redemptions in all",
+        min_value=1,
+        max_value=1_000_000,
+        required=False,
+        help_text="Empty: no limit.",
+    )
+    once_per_customer = forms.BooleanField(label="Once per customer", required=False)
+
+    def __init__(self, *args, products=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if products is not None:
+            self.fields["products"].queryset = products
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("percent_off") is None) == (not cleaned.get("amount_off")):
+            raise forms.ValidationError("Give a percent off or an amount off, not both.")
+        start, end = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", "Must be after the start.")
+        return cleaned
+
+    def discount_fields(self) -> dict:
+        """The cleaned form as discount_create takes it."""
+        data = dict(self.cleaned_data)
+        products = data.pop("products")
+        data["amount_off"] = data["amount_off"] or None
+        data["min_subtotal"] = data["min_subtotal"] or None
+        if not (data["amount_off"] or data["min_subtotal"]):
+            data["currency"] = ""  # a percent off an order in any currency
+        return {**data, "product_ids": [product.pk for product in products]}

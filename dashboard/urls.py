@@ -5,6 +5,7 @@ from django.urls import path
 from dashboard.views import (
     codes,
     developers,
+    discounts,
     disputes,
     licences,
     links,
@@ -49,6 +50,13 @@ urlpatterns = [
     path("sales/<uuid:order_id>/fulfil/", sales.sale_fulfil, name="sale_fulfil"),
     path("sales/<uuid:order_id>/refund/", sales.sale_refund, name="sale_refund"),
     path("links/", links.payment_links, name="links"),
+    path("discounts/", discounts.discounts, name="discounts"),
+    path(
+        "discounts/<int:discount_id>/deactivate/",
+        discounts.discount_deactivate_view,
+        name="discount_deactivate",
+    ),
+    path("exports/redemptions.csv", discounts.export_redemptions, name="export_redemptions"),
     path("disputes/", disputes.disputes, name="disputes"),
     path(
         "disputes/<uuid:dispute_id>/evidence/",

@@ -47,6 +47,9 @@ class OrderListCreateApi(APIView):
 
         items = LineSerializer(many=True, allow_empty=False, max_length=MAX_LINES)
         payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices)
+        discount_code = serializers.CharField(
+            max_length=40, required=False, allow_blank=True, default=""
+        )
 
     class FormInputSerializer(serializers.Serializer):
         """The same order as a flat HTML form: one line."""

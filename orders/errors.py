@@ -2,6 +2,8 @@ from enum import StrEnum
 
 
 class OrderErrorCode(StrEnum):
+    DISCOUNT_EXHAUSTED = "discount_exhausted"
+    DISCOUNT_INVALID = "discount_invalid"
     DOWNLOAD_LIMIT_REACHED = "download_limit_reached"
     EMPTY_CART = "empty_cart"
     INVALID = "invalid"

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from core.models import AppendOnlyModel, TimestampedModel
 
@@ -37,6 +38,10 @@ class Order(TimestampedModel):
     # Set by the commit that paid the order; the receipts sweep emails the
     # receipt once it is due and clears it (a lease while it sends).
     receipt_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The discount code used, copied as the lines' names are (the sales list
+    # shows it without a join), and what it took off: the lines' discounts.
+    discount_code = models.CharField(max_length=40, blank=True, default="", db_default="")
+    discount = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -45,6 +50,9 @@ class Order(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0, refunded_amount__lte=F("total")),
                 name="orders_order_refund_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0), name="orders_order_discount_not_negative"
             ),
         ]
         indexes = [
@@ -82,6 +90,10 @@ class OrderItem(models.Model):
     name = models.CharField(max_length=200)
     unit_price = models.BigIntegerField()
     quantity = models.PositiveIntegerField()
+    # Minor units a discount code took off this line (orders.discounts): what
+    # the buyer paid for it, the merchant is paid and a refund gives back is
+    # the subtotal, gross less this.
+    discount = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["id"]
@@ -91,6 +103,10 @@ class OrderItem(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(unit_price__gt=0), name="orders_item_unit_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0, discount__lte=F("unit_price") * F("quantity")),
+                name="orders_item_discount_within_gross",
             ),
             models.UniqueConstraint(
                 fields=["order", "product"], name="orders_item_one_line_per_product"
@@ -102,8 +118,13 @@ class OrderItem(models.Model):
         return f"{self.quantity} × {self.name}"
 
     @property
-    def subtotal(self) -> int:
+    def gross(self) -> int:
         return self.unit_price * self.quantity
+
+    @property
+    def subtotal(self) -> int:
+        """What the buyer paid for the line."""
+        return self.unit_price * self.quantity - self.discount
 
 
 class OrderEvent(AppendOnlyModel):
@@ -191,3 +212,110 @@ class DeliveryAccess(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.order_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Discount(models.Model):
+    """A merchant's discount code: percent off XOR an amount off the subtotal of
+    the lines it applies to. `redeemed` counts held and final redemptions; it
+    is raised by one conditional UPDATE at the end of a checkout and the CHECK
+    below backs it, so parallel checkouts never go past max_redemptions."""
+
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="discounts"
+    )
+    # Unique in any case across Kassa: a cart of several merchants' products
+    # takes one code, and it must name one discount.
+    code = models.CharField(max_length=40)
+    percent_off = models.PositiveSmallIntegerField(null=True, blank=True)
+    amount_off = models.BigIntegerField(null=True, blank=True, help_text="Minor units.")
+    currency = models.CharField(
+        max_length=3, blank=True, help_text="Of amount_off and min_subtotal; empty: any."
+    )
+    min_subtotal = models.BigIntegerField(
+        null=True, blank=True, help_text="Minor units, of the lines it applies to."
+    )
+    applies_to_all = models.BooleanField(default=True)
+    products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    max_redemptions = models.PositiveIntegerField(null=True, blank=True)
+    once_per_customer = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    redeemed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), name="orders_discount_code_unique_ci"),
+            models.CheckConstraint(
+                condition=(
+                    Q(percent_off__gte=1, percent_off__lte=100, amount_off__isnull=True)
+                    | Q(percent_off__isnull=True, amount_off__gt=0, currency__regex=r"^[A-Z]{3}$")
+                ),
+                name="orders_discount_percent_xor_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_redemptions__isnull=True)
+                | Q(max_redemptions__gte=1, redeemed__lte=F("max_redemptions")),
+                name="orders_discount_within_max_redemptions",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_subtotal__isnull=True) | Q(min_subtotal__gt=0),
+                name="orders_discount_min_subtotal_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="orders_discount_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["merchant", "-created_at"])]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def redemptions_left(self) -> int | None:
+        if self.max_redemptions is None:
+            return None
+        return self.max_redemptions - self.redeemed
+
+
+class DiscountRedemption(models.Model):
+    """One order's use of a code: held with a card order's reservation, final
+    once paid, released (and its count given back) when the order is cancelled."""
+
+    class State(models.TextChoices):
+        HELD = "HELD"
+        REDEEMED = "REDEEMED"
+        RELEASED = "RELEASED"
+
+    discount = models.ForeignKey(Discount, on_delete=models.PROTECT, related_name="redemptions")
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="redemption")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.BigIntegerField(help_text="Minor units taken off the order.")
+    state = models.CharField(max_length=8, choices=State.choices)
+    # The discount's rule, copied: the partial unique constraint below can only
+    # read this row.
+    once_per_customer = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="orders_redemption_amount_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["discount", "customer"],
+                condition=Q(once_per_customer=True, state__in=["HELD", "REDEEMED"]),
+                name="orders_redemption_once_per_customer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.discount_id} on {self.order_id} ({self.state})"

@@ -51,7 +51,7 @@ def order_receipt(*, order: Order) -> Receipt:
             merchant=merchant_display_name(item.merchant),
             unit_price=item.unit_price,
             quantity=item.quantity,
-            subtotal=item.subtotal,
+            subtotal=item.gross,
         )
         for item in items
     ]
@@ -137,7 +137,8 @@ def merchant_sales_summary(*, merchant: User, since) -> dict:
         order__status__in=SALE_STATUSES, order__created_at__gte=since
     )
     totals = lines.aggregate(
-        orders=Count("order", distinct=True), revenue=Sum(F("unit_price") * F("quantity"))
+        orders=Count("order", distinct=True),
+        revenue=Sum(F("unit_price") * F("quantity") - F("discount")),
     )
     return {"orders": totals["orders"], "revenue": totals["revenue"] or 0}
 
@@ -149,7 +150,7 @@ def merchant_daily_revenue(*, merchant: User, since) -> dict:
         .filter(order__status__in=SALE_STATUSES, order__created_at__gte=since)
         .annotate(day=TruncDate("order__created_at"))
         .values("day")
-        .annotate(revenue=Sum(F("unit_price") * F("quantity")))
+        .annotate(revenue=Sum(F("unit_price") * F("quantity") - F("discount")))
     )
     return {row["day"]: row["revenue"] for row in rows}
 

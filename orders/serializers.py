@@ -16,7 +16,12 @@ class OrderItemOutputSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     unit_price = serializers.IntegerField(read_only=True, help_text="Minor units.")
     quantity = serializers.IntegerField(read_only=True)
-    subtotal = serializers.IntegerField(read_only=True)
+    discount = serializers.IntegerField(
+        read_only=True, help_text="Minor units a discount code took off this line."
+    )
+    subtotal = serializers.IntegerField(
+        read_only=True, help_text="Minor units paid: unit_price × quantity − discount."
+    )
 
 
 class OrderOutputSerializer(serializers.Serializer):
@@ -29,6 +34,10 @@ class OrderOutputSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(choices=Order.PaymentMethod.choices, read_only=True)
     reserved_until = serializers.DateTimeField(read_only=True, allow_null=True)
     refunded_amount = serializers.IntegerField(read_only=True)
+    discount_code = serializers.CharField(read_only=True, help_text="Empty without one.")
+    discount = serializers.IntegerField(
+        read_only=True, help_text="Minor units taken off: the lines' discounts summed."
+    )
     items = OrderItemOutputSerializer(many=True, read_only=True)
     url = serializers.SerializerMethodField(help_text="This order.")
     events_url = serializers.SerializerMethodField(help_text="Its audit trail.")
@@ -55,12 +64,15 @@ class OrderOutputSerializer(serializers.Serializer):
             "payment_method": str(order.payment_method),
             "reserved_until": _datetime.to_representation(order.reserved_until),
             "refunded_amount": order.refunded_amount,
+            "discount_code": order.discount_code,
+            "discount": order.discount,
             "items": [
                 {
                     "product_id": str(item.product_id),
                     "name": item.name,
                     "unit_price": item.unit_price,
                     "quantity": item.quantity,
+                    "discount": item.discount,
                     "subtotal": item.subtotal,
                 }
                 for item in order.items.all()

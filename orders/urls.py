@@ -1,8 +1,14 @@
 from django.urls import path
 
-from orders import api
+from orders import api, api_discounts
 
 urlpatterns = [
+    path("discounts", api_discounts.DiscountListCreateApi.as_view(), name="discount-list"),
+    path(
+        "discounts/<int:discount_id>/deactivate",
+        api_discounts.DiscountDeactivateApi.as_view(),
+        name="discount-deactivate",
+    ),
     path("orders", api.OrderListCreateApi.as_view(), name="order-list"),
     path("orders/sales", api.OrderSalesApi.as_view(), name="order-sales"),
     path("orders/<uuid:order_id>", api.OrderDetailApi.as_view(), name="order-detail"),

@@ -2,12 +2,16 @@
 database until "Place order" hands it to order_place."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from accounts.models import User
 from catalog.models import Product
+from core.exceptions import ApplicationError
+from orders.discounts import Line, discount_preview
 from orders.limits import MAX_LINES, MAX_QUANTITY
 
 SESSION_KEY = "cart"
+DISCOUNT_KEY = "cart_discount"
 
 
 @dataclass(frozen=True)
@@ -18,10 +22,16 @@ class CartLine:
     currency: str
     quantity: int
     available: int
+    merchant_id: object = None
+    discount: int = 0
+
+    @property
+    def gross(self) -> int:
+        return self.unit_price * self.quantity
 
     @property
     def subtotal(self) -> int:
-        return self.unit_price * self.quantity
+        return self.gross - self.discount
 
 
 def _stored(session) -> dict[str, int]:
@@ -51,6 +61,43 @@ def cart_add(session, *, product_id, quantity: int) -> None:
 
 def cart_clear(session) -> None:
     session.pop(SESSION_KEY, None)
+    session.pop(DISCOUNT_KEY, None)
+
+
+def cart_discount_code(session) -> str:
+    return session.get(DISCOUNT_KEY, "")
+
+
+def cart_discount_set(session, *, typed: str) -> None:
+    if typed:
+        session[DISCOUNT_KEY] = typed
+    else:
+        session.pop(DISCOUNT_KEY, None)
+
+
+def cart_discounted(lines: list[CartLine], *, code: str, buyer: User) -> list[CartLine]:
+    """The lines with what the code takes off each, as the checkout would
+    compute it; raises the checkout's discount_invalid / discount_exhausted."""
+    amounts = discount_preview(
+        code=code,
+        buyer=buyer,
+        lines=[Line(line.product_id, line.merchant_id, line.gross) for line in lines],
+        currency=lines[0].currency,
+    )
+    return [replace(line, discount=amount) for line, amount in zip(lines, amounts, strict=True)]
+
+
+def cart_with_discount(session, lines: list[CartLine], buyer: User):
+    """(lines, the code's refusal message or "") for the session's code; a code
+    that no longer applies is taken out of the cart."""
+    code = cart_discount_code(session)
+    if not code or not lines:
+        return lines, ""
+    try:
+        return cart_discounted(lines, code=code, buyer=buyer), ""
+    except ApplicationError as refused:
+        cart_discount_set(session, typed="")
+        return lines, refused.message
 
 
 def cart_lines(session) -> tuple[list[CartLine], list[str]]:
@@ -69,6 +116,7 @@ def cart_lines(session) -> tuple[list[CartLine], list[str]]:
             quantity=cart[str(product.pk)],
             # Unlimited downloads: as many as one order may hold.
             available=MAX_QUANTITY if product.unlimited_stock else product.stock.available,
+            merchant_id=product.merchant_id,
         )
         for product in products
     ]

@@ -61,6 +61,10 @@ class CartUpdateForm(forms.Form):
     quantity = forms.IntegerField(label="Quantity", min_value=0, max_value=MAX_QUANTITY)
 
 
+class DiscountCodeForm(forms.Form):
+    code = forms.CharField(label="Discount code", required=False, max_length=40)
+
+
 class CheckoutForm(OneTimeKeyForm):
     payment_method = forms.ChoiceField(
         label="Pay with",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cart/add/", cart.cart_add, name="cart_add"),
     path("cart/update/", cart.cart_update, name="cart_update"),
     path("cart/checkout/", cart.checkout, name="checkout"),
+    path("cart/discount/", cart.cart_discount, name="cart_discount"),
     path("orders/", orders.order_list, name="orders"),
     path("orders/<uuid:order_id>/", orders.order_detail, name="order"),
     path("orders/<uuid:order_id>/status/", orders.order_status, name="order_status"),

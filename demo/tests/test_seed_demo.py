@@ -7,7 +7,7 @@ from django.core.management import call_command
 from accounts.models import User
 from accounts.tests.totp import totp
 from catalog.models import Product
-from orders.models import DownloadGrant, Order
+from orders.models import Discount, DownloadGrant, Order
 from payments.models import Checkout
 from wallets.verification import ledger_violations
 
@@ -23,6 +23,7 @@ def test_seed_demo_is_idempotent_and_creates_working_logins(api_client):
     assert User.objects.count() == 5
     assert Product.objects.filter(merchant__email="merchant@example.com").count() == 6
     assert Product.objects.count() == 12
+    assert Discount.objects.get().code == "WELCOME10"
     assert Product.objects.filter(stock__available=0).count() == 1
     statuses = set(
         Order.objects.filter(buyer__email="customer@example.com").values_list("status", flat=True)

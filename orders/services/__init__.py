@@ -1,4 +1,5 @@
-"""Every write to an order. Lock order, as everywhere: wallets → stock → orders.
+"""Every write to an order. Lock order, as everywhere: wallets → stock → orders
+→ discounts (a code's counter, last: orders.services.discounts).
 
 checkout: placing an order; settlement: the money and stock an order moves once
 placed (card capture, refunds); lifecycle: cancel, expiry, fulfilment.

@@ -5,6 +5,7 @@ the payment to the merchants."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.locks import user_qs_for_update
@@ -18,11 +19,13 @@ from core.money import format_money
 from core.transactions import atomic_unless_whole
 from events.models import Event
 from events.services import events_relay_after_commit
+from orders.discounts import exhausted
 from orders.errors import OrderErrorCode
 from orders.events import ORDER_FULFILLED, ORDER_PAID, order_events
 from orders.limits import MAX_LINES, MAX_QUANTITY
-from orders.models import Order, OrderEvent, OrderItem
+from orders.models import DiscountRedemption, Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
+from orders.services.discounts import discount_apply, discount_count, is_second_use
 from orders.services.receipts import order_receipt_due
 from orders.services.settlement import merchant_shares, move_order_stock
 from orders.state import order_initial_status
@@ -97,13 +100,16 @@ def _lock_stock_for_sale(quantities: dict) -> dict:
     return locked
 
 
-def order_place(*, buyer: User, items: list[dict], payment_method: str) -> Order:
+def order_place(
+    *, buyer: User, items: list[dict], payment_method: str, discount_code: str = ""
+) -> Order:
     """Check out a cart in one transaction.
 
     WALLET: pays at once (order PAID). CARD: reserves the stock until
-    RESERVATION_TTL_SECONDS (order PAYMENT_PENDING). Raises, writing nothing:
-    product_unavailable (400), mixed_currency / own_product (422),
-    insufficient_funds / insufficient_stock (409).
+    RESERVATION_TTL_SECONDS (order PAYMENT_PENDING), and holds the discount
+    code's redemption with it. Raises, writing nothing: product_unavailable /
+    discount_invalid (400), mixed_currency / own_product (422),
+    insufficient_funds / insufficient_stock / discount_exhausted (409).
     """
     quantities = _merge_lines(items)
     products = _load_products(buyer=buyer, quantities=quantities)
@@ -121,20 +127,41 @@ def order_place(*, buyer: User, items: list[dict], payment_method: str) -> Order
         for pid, units in quantities.items()
     ]
     order.total = sum(line.subtotal for line in lines)
+    redemption = (
+        discount_apply(order=order, lines=lines, code=discount_code) if discount_code else None
+    )
     names = {pid: p.name for pid, p in products.items()}
     kinds = {pid: p.delivery_kind for pid, p in products.items()}
     if payment_method == Order.PaymentMethod.WALLET:
-        return _place_wallet_order(order, lines, quantities, names, kinds)
-    return _place_card_order(order, lines, quantities, names, kinds)
+        return _place_wallet_order(order, lines, quantities, names, kinds, redemption)
+    return _place_card_order(order, lines, quantities, names, kinds, redemption)
 
 
-def _insert_order(order: Order, lines: list[OrderItem], path: list[str]) -> None:
+def _insert_order(order: Order, lines: list[OrderItem], path: list[str], redemption) -> None:
     events = order_initial_status(order, path, order.buyer)
     if path[-1] == S.FULFILLED:
         events[-1].reason = "delivered"
-    # One statement for the three: the lines come last, as the deliveries need
-    # their keys.
-    insert_together((Order, [order]), (OrderEvent, events), (OrderItem, lines))
+    redemptions = []
+    if redemption is not None:
+        held = order.payment_method == Order.PaymentMethod.CARD
+        redemption.state = (
+            DiscountRedemption.State.HELD if held else DiscountRedemption.State.REDEEMED
+        )
+        redemptions.append(redemption)
+    # One statement for them all: the lines come last, as the deliveries need
+    # their keys. A second use of a once-per-customer code waits here on the
+    # partial unique index until the first commits, then fails.
+    try:
+        insert_together(
+            (Order, [order]),
+            (OrderEvent, events),
+            (DiscountRedemption, redemptions),
+            (OrderItem, lines),
+        )
+    except IntegrityError as exc:
+        if redemption is None or not is_second_use(exc):
+            raise
+        raise exhausted("You have already used this discount code.") from exc
     # The lines in hand are the order's lines: order.items.all() needs no query
     # (what prefetch_related leaves behind: a queryset whose results are known).
     items = OrderItem.objects.filter(order=order)
@@ -143,14 +170,14 @@ def _insert_order(order: Order, lines: list[OrderItem], path: list[str]) -> None
 
 
 @atomic_unless_whole
-def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
+def _place_wallet_order(order, lines, quantities, names, kinds, redemption) -> Order:
     # Rows nobody else can touch yet go first, so the contended wallet and
     # stock rows are held for as short a time as possible.
     path = [S.CREATED, S.PAYMENT_PENDING, S.PAID]
     if delivers_everything(lines, kinds):
         path.append(S.FULFILLED)
     order_receipt_due(order)
-    _insert_order(order, lines, path)
+    _insert_order(order, lines, path, redemption)
 
     # The buyer's wallet and a clearing shard, never a merchant's wallet: the
     # merchants' money is pending until the settlement task moves it.
@@ -184,6 +211,8 @@ def _place_wallet_order(order, lines, quantities, names, kinds) -> Order:
     )
     events_relay_after_commit()
     deliver(order, lines, kinds, reserved=False)
+    if redemption is not None:
+        discount_count(redemption)  # last: the code's row is locked until COMMIT
     return order
 
 
@@ -208,10 +237,10 @@ def _check_reservation_cap(buyer: User) -> None:
 
 
 @atomic_unless_whole
-def _place_card_order(order, lines, quantities, names, kinds) -> Order:
+def _place_card_order(order, lines, quantities, names, kinds, redemption) -> Order:
     _check_reservation_cap(order.buyer)
     order.reserved_until = timezone.now() + timedelta(seconds=settings.RESERVATION_TTL_SECONDS)
-    _insert_order(order, lines, [S.CREATED, S.PAYMENT_PENDING])
+    _insert_order(order, lines, [S.CREATED, S.PAYMENT_PENDING], redemption)
     move_order_stock(
         order, _lock_stock_for_sale(quantities), quantities, StockMove.RESERVE, order.buyer, names
     )
@@ -219,4 +248,6 @@ def _place_card_order(order, lines, quantities, names, kinds) -> Order:
     # cancel gives them back.
     code_lines = [line for line in lines if kinds[line.product_id] == Product.DeliveryKind.CODES]
     codes_take(lines=code_lines, state=ProductCode.State.RESERVED)
+    if redemption is not None:
+        discount_count(redemption)  # last: the code's row is locked until COMMIT
     return order

@@ -12,6 +12,7 @@ from events.services import events_record
 from orders.events import ORDER_CANCELLED, ORDER_FULFILLED, order_events
 from orders.locks import order_qs_for_update
 from orders.models import Order
+from orders.services.discounts import discount_redemption_release
 from orders.services.settlement import line_quantities, move_order_stock
 from orders.state import can_transition, invalid_transition, order_set_status
 
@@ -43,6 +44,7 @@ def _cancel(
     if order.payment_method == Order.PaymentMethod.CARD and order.status == S.PAYMENT_PENDING:
         move_order_stock(order, locked_stock, line_quantities(items), StockMove.RELEASE, actor)
         codes_release(lines=items)
+        discount_redemption_release(order=order)  # last: it locks the code's row
     order = order_set_status(order, S.CANCELLED, actor=actor, reason=reason)
     events_record(order_events(order, items, ORDER_CANCELLED, reason=reason))
     return order, True

@@ -23,6 +23,7 @@ from orders.events import (
 from orders.locks import order_qs_for_update
 from orders.models import Order
 from orders.services.delivery import deliver, delivery_kinds, downloads_revoke
+from orders.services.discounts import discount_redemption_finalise
 from orders.services.receipts import order_receipt_due, order_refund_notice_enqueue
 from orders.state import can_transition, invalid_transition, order_set_status
 from wallets.locks import wallets_lock
@@ -44,11 +45,13 @@ def line_quantities(items) -> dict:
 
 
 def merchant_shares(items) -> dict:
-    """{merchant pk: the subtotal of their lines}: what each merchant is owed."""
+    """{merchant pk: the subtotal of their lines}: what each merchant is owed,
+    after any discount; a merchant whose lines a code made free is left out (a
+    ledger transfer moves at least one minor unit)."""
     shares: dict = defaultdict(int)
     for item in items:
         shares[item.merchant_id] += item.subtotal
-    return dict(shares)
+    return {merchant: amount for merchant, amount in shares.items() if amount > 0}
 
 
 def order_wallets(order: Order, items, *, with_buyer: bool) -> dict:
@@ -114,6 +117,7 @@ def order_mark_paid(*, order: Order, reason: str = "card payment captured") -> O
         reference=f"order:{order.pk}",
     )
     order.reserved_until = None
+    discount_redemption_finalise(order=order)
     order_receipt_due(order)
     order = order_set_status(order, S.PAID, actor=None, reason=reason)
     events = order_events(order, items, ORDER_PAID)

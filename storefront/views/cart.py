@@ -14,8 +14,17 @@ from orders.limits import MAX_QUANTITY
 from orders.models import Order
 from orders.services import order_place
 from storefront.cart import cart_add as add_to_cart
-from storefront.cart import cart_clear, cart_lines, cart_order_items, cart_set
-from storefront.forms import CartAddForm, CartUpdateForm, CheckoutForm
+from storefront.cart import (
+    cart_clear,
+    cart_discount_code,
+    cart_discount_set,
+    cart_discounted,
+    cart_lines,
+    cart_order_items,
+    cart_set,
+    cart_with_discount,
+)
+from storefront.forms import CartAddForm, CartUpdateForm, CheckoutForm, DiscountCodeForm
 
 
 @login_required
@@ -23,7 +32,29 @@ from storefront.forms import CartAddForm, CartUpdateForm, CheckoutForm
 def cart(request):
     lines, dropped = cart_lines(request.session)
     _say_dropped(request, dropped)
-    return render(request, "storefront/cart.html", _cart_context(lines, CheckoutForm()))
+    lines, refusal = cart_with_discount(request.session, lines, request.user)
+    if refusal:
+        messages.error(request, refusal)
+    return render(request, "storefront/cart.html", _cart_context(request, lines, CheckoutForm()))
+
+
+@login_required
+@require_POST
+def cart_discount(request):
+    """Apply the typed code (an empty one takes it off): the cart shows what it
+    takes off each line, or why it cannot."""
+    form = DiscountCodeForm(request.POST)
+    code = form.cleaned_data["code"].strip() if form.is_valid() else ""
+    lines, _ = cart_lines(request.session)
+    if code and lines:
+        try:
+            cart_discounted(lines, code=code, buyer=request.user)
+        except ApplicationError as refused:
+            messages.error(request, refused.message)
+            return redirect("storefront:cart")
+        messages.success(request, "Discount code applied.")
+    cart_discount_set(request.session, typed=code)
+    return redirect("storefront:cart")
 
 
 def _say_dropped(request, dropped: list[str]) -> None:
@@ -33,12 +64,16 @@ def _say_dropped(request, dropped: list[str]) -> None:
         )
 
 
-def _cart_context(lines, form) -> dict:
+def _cart_context(request, lines, form) -> dict:
+    code = cart_discount_code(request.session)
     return {
         "lines": lines,
         "total": sum(line.subtotal for line in lines),
+        "discount": sum(line.discount for line in lines),
         "currency": lines[0].currency if lines else "",
         "form": form,
+        "discount_form": DiscountCodeForm(initial={"code": code}),
+        "discount_code": code,
     }
 
 
@@ -83,7 +118,9 @@ def checkout(request):
         _say_dropped(request, dropped)
         return redirect("storefront:cart")
     if not form.is_valid():
-        return render(request, "storefront/cart.html", _cart_context(lines, form), status=400)
+        return render(
+            request, "storefront/cart.html", _cart_context(request, lines, form), status=400
+        )
 
     def place() -> dict:
         # Checked inside the action: a form sent again after its order emptied
@@ -96,6 +133,7 @@ def checkout(request):
             buyer=request.user,
             items=cart_order_items(lines),
             payment_method=form.cleaned_data["payment_method"],
+            discount_code=cart_discount_code(request.session),
         )
         return {"order_id": str(order.pk), "payment_method": order.payment_method}
 

@@ -43,6 +43,7 @@ def test_no_page_answers_a_server_error_to_anyone(who):
         "code_id": 1,
         "licence_id": 1,
         "instance_id": uuid.uuid4(),
+        "discount_id": 1,
         "token": "not-a-signed-token",
         "uidb64": "bm90LWEtdXNlcg",
         "key_id": uuid.uuid4(),

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from accounts.services import totp_secret, two_factor_enable_with_secret, user_grant_merchant_admin
 from demo.catalog import seed_products
+from demo.discounts import seed_discounts
 from demo.orders import seed_orders
 from demo.payments import seed_checkouts
 from payments.gateways import SimulatedGateway, new_payments_through
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         merchants = {u.email: u for u in User.objects.filter(role=User.Role.MERCHANT)}
         seed_products(merchants=merchants, stdout=self.stdout)
         merchant = merchants["merchant@example.com"]
+        seed_discounts(merchant=merchant, stdout=self.stdout)
         customer = User.objects.get(email="customer@example.com")
         if not Wallet.objects.filter(owner=customer, entries__isnull=False).exists():
             wallet_deposit(user=customer, amount=50_000, currency="USD", description="Demo funds")

@@ -50,6 +50,7 @@ def test_wallet_checkout_returns_the_paid_order(buyer, product):
             "name": product.name,
             "unit_price": 1250,
             "quantity": 2,
+            "discount": 0,
             "subtotal": 2500,
         }
     ]

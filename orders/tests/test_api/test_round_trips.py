@@ -11,7 +11,7 @@ from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from events.tasks import relay_events_task
 from orders.tasks import send_due_receipts_task
-from orders.tests.factories import place_order
+from orders.tests.factories import make_discount, place_order
 from wallets.models import Wallet
 from wallets.services import system_wallet
 from wallets.tests.factories import funded_wallet
@@ -21,21 +21,22 @@ from wallets.tests.factories import funded_wallet
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
-def _checkout(client, products, method, key):
+def _checkout(client, products, method, key, **extra):
     return client.post(
         "/api/v1/orders",
         {
             "items": [{"product_id": str(p.pk), "quantity": 1} for p in products],
             "payment_method": method,
+            **extra,
         },
         format="json",
         HTTP_IDEMPOTENCY_KEY=key,
     )
 
 
-def _statements(client, products, method):
+def _statements(client, products, method, **extra):
     with CaptureQueriesContext(connection) as queries:
-        answer = _checkout(client, products, method, f"count-{method}-{len(products)}")
+        answer = _checkout(client, products, method, f"count-{method}-{len(products)}", **extra)
     assert answer.status_code == 201, answer.json()
     return [query["sql"] for query in queries.captured_queries]
 
@@ -124,6 +125,22 @@ def test_a_card_checkout_takes_at_most_11_round_trips(shop):
 
     assert len(statements) <= 11, "\n".join(s[:100] for s in statements)
     assert not [s for s in statements if "SAVEPOINT" in s]
+
+
+@pytest.mark.parametrize(("method", "budget"), [("WALLET", 15), ("CARD", 13)])
+def test_a_discount_code_costs_two_round_trips_and_locks_its_row_last(shop, method, budget):
+    """+2: the code's look-up (with the buyer's earlier use in it) and the
+    counter's conditional UPDATE; the redemption rides in the order's INSERT.
+    The UPDATE comes after every other lock, just before the key and COMMIT."""
+    client, products = shop
+    make_discount(products[0].merchant, code="ROUNDS", max_redemptions=5)
+
+    statements = _statements(client, products[:1], method, discount_code="rounds")
+
+    assert len(statements) <= budget, "\n".join(s[:100] for s in statements)
+    assert not [s for s in statements if "SAVEPOINT" in s]
+    assert statements[-3].startswith('UPDATE "orders_discount"'), statements[-3]
+    assert statements[-2].startswith('INSERT INTO "core_idempotencykey"'), statements[-2]
 
 
 def test_a_refused_checkout_is_recorded_in_one_statement_after_the_rollback(shop):
