@@ -23,21 +23,36 @@ def _compiler(model: type[Model], objs: list[Model], using: str):
     return query.get_compiler(using=using)
 
 
-def insert_together(*batches: tuple[type[Model], list[Model]]) -> None:
+def insert_together(
+    *batches: tuple[type[Model], list[Model]], updating: tuple[list[Model], list[str]] = ()
+) -> None:
     """Insert each batch (a model and its unsaved instances), in one statement on
     PostgreSQL. Keys the database makes are set on the last batch's instances,
-    as bulk_create sets them; give it the rows whose keys are needed next."""
+    as bulk_create sets them; give it the rows whose keys are needed next.
+
+    updating: (saved instances, field names): an UPDATE of those fields of each
+    row, by primary key, in the same statement (rows the caller holds locked:
+    a transfer's wallets)."""
     batches = tuple((model, objs) for model, objs in batches if objs)
-    if not batches:
+    rows, fields = updating or ([], [])
+    if not batches and not rows:
         return
-    model, objs = batches[-1]
+    model, objs = batches[-1] if batches else (type(rows[0]), [])
     using = router.db_for_write(model)
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not batches:
+        for row in rows:
+            type(row).objects.using(using).filter(pk=row.pk).update(
+                **{name: getattr(row, name) for name in fields}
+            )
         for batch_model, batch_objs in batches:
             batch_model.objects.using(using).bulk_create(batch_objs)
         return
     ctes, params = [], []
+    for index, row in enumerate(rows):
+        sql, row_params = _update_sql(row, fields, connection)
+        ctes.append(f'"update_{index}" AS ({sql})')
+        params.extend(row_params)
     for index, (batch_model, batch_objs) in enumerate(batches[:-1]):
         ((sql, batch_params),) = _compiler(batch_model, batch_objs, using).as_sql()
         ctes.append(f'"batch_{index}" AS ({sql})')
@@ -63,3 +78,36 @@ def insert_together(*batches: tuple[type[Model], list[Model]]) -> None:
         for obj in batch_objs:
             obj._state.adding = False
             obj._state.db = using
+
+
+def _update_sql(row: Model, names: list[str], connection):
+    quote, opts = connection.ops.quote_name, row._meta
+    fields = [opts.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    params = [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
+    params.append(opts.pk.get_db_prep_value(row.pk, connection))
+    table, key = quote(opts.db_table), quote(opts.pk.column)
+    return f"UPDATE {table} SET {assignments} WHERE {key} = %s", params  # noqa: S608
+
+
+def insert_from_sql(source: str, model: type[Model], objs: list[Model], using: str):
+    """(sql, params) of an INSERT of `objs` whose rows are selected FROM
+    `source`, a CTE of the caller's statement (PostgreSQL): they are written
+    only if `source` yields a row, and only once it has — after the lock the
+    statement that fills `source` waits for. Keys the database makes are left
+    to it and not read back."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = [
+        f for f in model._meta.concrete_fields if not f.generated and not isinstance(f, AutoField)
+    ]
+    casts = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+    selects, params = [], []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert_from_sql")
+        selects.append(f"SELECT {casts} FROM {source}")  # noqa: S608 (column types and a CTE name)
+        params += [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
+        obj._state.adding, obj._state.db = False, using
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) {' UNION ALL '.join(selects)}"
+    return sql, params

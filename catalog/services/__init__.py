@@ -26,7 +26,12 @@ from catalog.services.licences import (
     licences_withhold,
 )
 from catalog.services.products import product_create, product_delete, product_update
-from catalog.services.stock import StockMove, stock_adjust, stock_apply
+from catalog.services.stock import (
+    StockMove,
+    stock_adjust,
+    stock_apply,
+    stock_take,
+)
 
 __all__ = [
     "StockMove",
@@ -54,4 +59,5 @@ __all__ = [
     "product_update",
     "stock_adjust",
     "stock_apply",
+    "stock_take",
 ]

@@ -7,7 +7,7 @@ from accounts.models import User
 from catalog import cache
 from catalog.errors import CatalogErrorCode, require_delivery_kind
 from catalog.events import stock_row_events
-from catalog.locks import stock_lock
+from catalog.locks import product_code_qs_for_update, stock_lock
 from catalog.models import Product, ProductCode, StockMovement
 from core import crypto
 from core.exceptions import ApplicationError
@@ -70,8 +70,9 @@ def code_void(*, product: Product, code_id: int, actor: User) -> ProductCode:
     """Withdraw an unsold code from sale: it is voided and the stock drops by one.
     code_not_voidable (409) once an order holds it."""
     require_delivery_kind(product, Kind.CODES)
+    # The code before the stock, in the order a checkout takes them.
+    code = product_code_qs_for_update().get(product=product, pk=code_id)
     stock = stock_lock(product_ids=[product.pk])[product.pk]
-    code = ProductCode.objects.get(product=product, pk=code_id)
     if code.state != CodeState.AVAILABLE:
         raise ApplicationError(
             f"Only unsold codes can be voided; this one is {code.state}.",
@@ -96,34 +97,31 @@ def code_void(*, product: Product, code_id: int, actor: User) -> ProductCode:
     return code
 
 
-def _codes_for_lines(lines, state: str) -> dict:
-    """{line: [code ids]} of the first `quantity` codes in `state` per line's product."""
-    return {
-        line: list(
-            ProductCode.objects.filter(product_id=line.product_id, state=state)
-            .order_by("id")
-            .values_list("id", flat=True)[: line.quantity]
-        )
-        for line in lines
-    }
-
-
 def codes_take(*, lines, state: str, now=None) -> None:
     """Give each order line its own available codes, one per unit, as RESERVED (a
-    card order waiting for payment) or SOLD (delivered). The stock rows are locked
-    by the caller, so no other order can pick the same codes."""
-    for line, ids in _codes_for_lines(lines, CodeState.AVAILABLE).items():
-        if len(ids) < line.quantity:  # the stock count said there were enough
+    card order waiting for payment) or SOLD (delivered): one UPDATE per line of
+    the first available codes no other transaction holds (SKIP LOCKED), so two
+    orders never pick the same code and neither waits on the other. Taken
+    before the stock, whose count then decides; insufficient_stock (409) if
+    fewer codes than units are free."""
+    for line in lines:
+        free = (
+            ProductCode.objects.select_for_update(skip_locked=True)
+            .filter(product_id=line.product_id, state=CodeState.AVAILABLE)
+            .order_by("id")
+            .values("id")[: line.quantity]
+        )
+        taken = ProductCode.objects.filter(pk__in=free).update(
+            state=state,
+            order_item=line,
+            delivered_at=now if state == CodeState.SOLD else None,
+        )
+        if taken < line.quantity:
             raise ApplicationError(
                 f"Not enough codes left for {line.name}.",
                 code=CatalogErrorCode.INSUFFICIENT_STOCK,
                 status=409,
             )
-        ProductCode.objects.filter(pk__in=ids).update(
-            state=state,
-            order_item=line,
-            delivered_at=now if state == CodeState.SOLD else None,
-        )
 
 
 def codes_sell_reserved(*, lines, now) -> None:

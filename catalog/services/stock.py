@@ -3,7 +3,7 @@ rows locked by catalog.locks.stock_lock, each move recorded as a StockMovement."
 
 from enum import Enum
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -12,7 +12,7 @@ from catalog.errors import CatalogErrorCode, stock_managed_by_codes
 from catalog.events import stock_events, stock_row_events
 from catalog.locks import stock_qs_for_update
 from catalog.models import Product, Stock, StockMovement
-from core.bulk import insert_together
+from core.bulk import insert_from_sql, insert_together
 from core.exceptions import ApplicationError
 from events.models import Event
 from events.services import events_record, events_relay_after_commit
@@ -152,3 +152,132 @@ def stock_apply(
     if events:
         events_relay_after_commit()
     cache.invalidate_on_commit()
+
+
+def stock_take(
+    *,
+    products: dict,
+    quantities: dict,
+    move: StockMove,
+    actor: User | None,
+    reference: str,
+    names: dict,
+    with_events=(),
+) -> None:
+    """Take `quantities` ({product pk: units}) from available for a sale or a
+    card reservation: one conditional UPDATE per product, in pk order, that
+    holds the row from its own statement to COMMIT, so call it last (see
+    core.transactions.last_write). The product is re-read, locked FOR SHARE, in
+    the same statement: a product deactivated, deleted or left without its
+    file by a transaction that committed while this one waited is not sold.
+
+    The same statement writes the product's StockMovement and, for the last
+    product, `with_events` (the change's events), once its row is locked: two
+    sales of one product then write theirs in the order they commit, which is
+    the order the relay numbers events in (events.services.relay). products: {pk: Product} as
+    the caller read them (merchant, name, delivery kind, unlimited_stock,
+    codes_low_threshold). Raises insufficient_stock or product_unavailable
+    (409), listing every product concerned; the caller's transaction then
+    rolls back."""
+    if move not in (StockMove.SELL, StockMove.RESERVE):
+        raise ValueError(f"{move} does not take from available")
+    reason, _, per_reserved, per_sold = move.value
+    now = timezone.now()
+    order = sorted(quantities)
+    stock_events_due = []
+    with connection.cursor() as cursor:
+        for product_id in order:
+            units, product = quantities[product_id], products[product_id]
+            take = 0 if product.unlimited_stock else units
+            key = Product._meta.pk.get_db_prep_value(product_id, connection)
+            params = [take, per_reserved * units, per_sold * units]
+            params += [connection.ops.adapt_datetimefield_value(now), key, take]
+            params += [key, product.unlimited_stock, Kind.DOWNLOAD]
+            movement = StockMovement(
+                product_id=product_id,
+                delta_available=-take,
+                delta_reserved=per_reserved * units,
+                delta_sold=per_sold * units,
+                reason=reason,
+                actor=actor,
+                reference=reference,
+                created_at=now,
+            )
+            rows = [(StockMovement, [movement])]
+            if product_id == order[-1]:
+                rows.append((Event, list(with_events)))
+            statement, params = _take_statement(params, rows)
+            cursor.execute(statement, params)
+            row = cursor.fetchone()
+            if row is None:
+                _refuse(product_id, products, quantities, names)
+            if connection.vendor != "postgresql":
+                insert_together(*rows)
+            stock_events_due += stock_events(product, before=row[0] + take, after=row[0])
+    # The last units went, or codes fell below the merchant's threshold: after
+    # the sale's own events.
+    insert_together((Event, stock_events_due))
+    if with_events or stock_events_due:
+        events_relay_after_commit()
+    cache.invalidate_on_commit()
+
+
+def _take_statement(params: list, rows: list) -> tuple[str, list]:
+    stock, product = Stock._meta.db_table, Product._meta.db_table
+    # On SQLite the first write of a transaction already serialises every other.
+    share = " FOR SHARE" if connection.features.has_select_for_update else ""
+    # Only the models' own table names are formatted in; every value is a parameter.
+    update = (
+        f"UPDATE {stock} SET available = available - %s, reserved = reserved + %s, "  # noqa: S608
+        "sold = sold + %s, updated_at = %s "
+        "WHERE product_id = %s AND available >= %s AND EXISTS ("
+        f"SELECT 1 FROM {product} WHERE id = %s AND is_active AND deleted_at IS NULL "
+        "AND unlimited_stock = %s AND (delivery_kind <> %s OR COALESCE(download_file, '') <> '')"
+        f"{share}) RETURNING available"
+    )
+    if connection.vendor != "postgresql":
+        return update, params
+    ctes = [f'"taken" AS ({update})']
+    for index, (model, objs) in enumerate(batch for batch in rows if batch[1]):
+        insert, insert_params = insert_from_sql('"taken"', model, objs, connection.alias)
+        ctes.append(f'"rows_{index}" AS ({insert})')
+        params = [*params, *insert_params]
+    return f'WITH {", ".join(ctes)} SELECT available FROM "taken"', params  # noqa: S608
+
+
+def _refuse(refused, products: dict, quantities: dict, names: dict):
+    """Why the take of `refused` found no row, read after the statement that
+    refused it, for every product of the order."""
+    rows = {
+        row.pk: row for row in Stock.objects.filter(pk__in=quantities).select_related("product")
+    }
+    gone = [
+        str(pid)
+        for pid in quantities
+        if not rows[pid].product.is_purchasable
+        or rows[pid].product.unlimited_stock != products[pid].unlimited_stock
+    ]
+    if gone:
+        raise ApplicationError(
+            f"These products are no longer sold: {', '.join(gone)}.",
+            code=CatalogErrorCode.PRODUCT_UNAVAILABLE,
+            extra={"product_ids": gone},
+        )
+    short = [
+        {
+            "product_id": str(pid),
+            "name": names.get(pid, ""),
+            "requested": units,
+            "available": rows[pid].available,
+        }
+        for pid, units in quantities.items()
+        # The refused one is listed even if units came back since its statement.
+        if pid == refused or (not products[pid].unlimited_stock and rows[pid].available < units)
+    ]
+    listed = ", ".join(line["name"] or line["product_id"] for line in short)
+    raise ApplicationError(
+        f"Not enough stock for: {listed}.",
+        code=CatalogErrorCode.INSUFFICIENT_STOCK,
+        status=409,
+        extra={"products": short},
+    )

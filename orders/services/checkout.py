@@ -1,24 +1,28 @@
-"""Placing an order: one transaction that checks the cart, takes the locks in
-the global order and writes the order, its stock moves and, for a wallet order,
-the payment to the merchants."""
+"""Placing an order: one transaction that checks the cart and writes the order,
+its stock moves and, for a wallet order, the payment to the merchants.
 
+Rows no other checkout touches come first (the order and its lines, the
+buyer's wallet, a clearing shard picked at random, the codes taken with SKIP
+LOCKED); the stock, which every sale of a product must update, comes last, in
+one conditional UPDATE per product that runs after everything the request
+writes, the Idempotency-Key's answer included (core.transactions.last_write):
+a popular product's stock row is held for that statement and the COMMIT."""
+
+import functools
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from accounts.locks import user_qs_for_update
 from accounts.models import User
-from catalog.locks import stock_lock
 from catalog.models import Product, ProductCode
-from catalog.services import StockMove, codes_take
+from catalog.services import StockMove, codes_take, stock_take
 from core.bulk import insert_together
 from core.exceptions import ApplicationError
 from core.money import format_money
-from core.transactions import atomic_unless_whole
-from events.models import Event
-from events.services import events_relay_after_commit
+from core.transactions import atomic_unless_whole, last_write
 from orders.discounts import exhausted
 from orders.errors import OrderErrorCode
 from orders.events import ORDER_FULFILLED, ORDER_PAID, order_events
@@ -27,7 +31,7 @@ from orders.models import DiscountRedemption, Order, OrderEvent, OrderItem
 from orders.services.delivery import deliver, delivers_everything
 from orders.services.discounts import discount_apply, discount_count, is_second_use
 from orders.services.receipts import order_receipt_due
-from orders.services.settlement import merchant_shares, move_order_stock
+from orders.services.settlement import merchant_shares
 from orders.state import order_initial_status
 from wallets.errors import WalletErrorCode
 from wallets.services.proceeds import proceeds_credit_locked, sale_wallets_lock
@@ -55,13 +59,37 @@ def _merge_lines(items: list[dict]) -> dict:
     return quantities
 
 
+_CART_FIELDS = (
+    "id",
+    "merchant_id",
+    "name",
+    "price",
+    "currency",
+    "delivery_kind",
+    "unlimited_stock",
+    "codes_low_threshold",
+)
+
+
+@functools.cache
+def _products_on_sale_sql(count: int, vendor: str) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Product._meta.get_field(name).column) for name in _CART_FIELDS)
+    keys = ", ".join(["%s"] * count)
+    return (
+        f"SELECT {columns} FROM {quote(Product._meta.db_table)} "  # noqa: S608
+        f"WHERE id IN ({keys}) AND is_active = %s AND deleted_at IS NULL"
+    )
+
+
 def _load_products(*, buyer: User, quantities: dict) -> dict:
-    products = {
-        p.pk: p
-        for p in Product.objects.filter(
-            pk__in=quantities, is_active=True, deleted_at__isnull=True
-        ).only("pk", "merchant_id", "name", "price", "currency", "delivery_kind")
-    }
+    # A raw statement whose text is made once per number of lines: on the
+    # checkout's path, building this query's SQL costs the ORM more than
+    # running it. The stock's own statement checks the product again, last.
+    key = Product._meta.pk
+    params = [key.get_db_prep_value(pid, connection) for pid in quantities] + [True]
+    sql = _products_on_sale_sql(len(quantities), connection.vendor)
+    products = {p.pk: p for p in Product.objects.raw(sql, params)}
     missing = [str(pid) for pid in quantities if pid not in products]
     if missing:
         raise ApplicationError(
@@ -84,20 +112,6 @@ def _load_products(*, buyer: User, quantities: dict) -> dict:
             extra={"product_ids": own},
         )
     return products
-
-
-def _lock_stock_for_sale(quantities: dict) -> dict:
-    """Lock the stock rows and re-check, under the lock, that every product is still
-    sold: one deactivated or deleted since the cart was read fails the checkout."""
-    locked = stock_lock(product_ids=quantities)
-    gone = [str(pid) for pid, stock in locked.items() if not stock.product.is_purchasable]
-    if gone:
-        raise ApplicationError(
-            f"These products are no longer sold: {', '.join(gone)}.",
-            code=OrderErrorCode.PRODUCT_UNAVAILABLE,
-            extra={"product_ids": gone},
-        )
-    return locked
 
 
 def order_place(
@@ -130,11 +144,39 @@ def order_place(
     redemption = (
         discount_apply(order=order, lines=lines, code=discount_code) if discount_code else None
     )
-    names = {pid: p.name for pid, p in products.items()}
-    kinds = {pid: p.delivery_kind for pid, p in products.items()}
+    cart = _Cart(products, quantities)
     if payment_method == Order.PaymentMethod.WALLET:
-        return _place_wallet_order(order, lines, quantities, names, kinds, redemption)
-    return _place_card_order(order, lines, quantities, names, kinds, redemption)
+        return _place_wallet_order(order, lines, cart, redemption)
+    return _place_card_order(order, lines, cart, redemption)
+
+
+class _Cart:
+    """The products of a checkout as read at its start, and their quantities."""
+
+    def __init__(self, products: dict, quantities: dict):
+        self.products, self.quantities = products, quantities
+        self.names = {pid: p.name for pid, p in products.items()}
+        self.kinds = {pid: p.delivery_kind for pid, p in products.items()}
+
+    def take_stock_last(self, order: Order, move: StockMove, redemption, events=()) -> None:
+        """The contended rows, at the very end: the stock (with the merchants'
+        events, in commit order), then the discount code's count (the order the
+        cancel and expiry paths lock them in)."""
+
+        def take() -> None:
+            stock_take(
+                products=self.products,
+                quantities=self.quantities,
+                move=move,
+                actor=order.buyer,
+                reference=f"order:{order.pk}",
+                names=self.names,
+                with_events=events,
+            )
+            if redemption is not None:
+                discount_count(redemption)
+
+        last_write(take)
 
 
 def _insert_order(order: Order, lines: list[OrderItem], path: list[str], redemption) -> None:
@@ -170,11 +212,9 @@ def _insert_order(order: Order, lines: list[OrderItem], path: list[str], redempt
 
 
 @atomic_unless_whole
-def _place_wallet_order(order, lines, quantities, names, kinds, redemption) -> Order:
-    # Rows nobody else can touch yet go first, so the contended wallet and
-    # stock rows are held for as short a time as possible.
+def _place_wallet_order(order, lines, cart: _Cart, redemption) -> Order:
     path = [S.CREATED, S.PAYMENT_PENDING, S.PAID]
-    if delivers_everything(lines, kinds):
+    if delivers_everything(lines, cart.kinds):
         path.append(S.FULFILLED)
     order_receipt_due(order)
     _insert_order(order, lines, path, redemption)
@@ -192,12 +232,6 @@ def _place_wallet_order(order, lines, quantities, names, kinds, redemption) -> O
             status=409,
             extra={"balance": buyer_wallet.balance, "total": order.total},
         )
-    move_order_stock(
-        order, _lock_stock_for_sale(quantities), quantities, StockMove.SELL, order.buyer, names
-    )
-    # The merchants' events go into the transfer's own INSERT, after the stock
-    # lock: two sales of one product insert theirs in the order they commit,
-    # which is the order the relay numbers them in (events.services.relay).
     events = order_events(order, lines, ORDER_PAID, status=S.PAID)
     if order.status == S.FULFILLED:
         events += order_events(order, lines, ORDER_FULFILLED)
@@ -207,12 +241,9 @@ def _place_wallet_order(order, lines, quantities, names, kinds, redemption) -> O
         shares=merchant_shares(lines),
         reference=f"order:{order.pk}",
         created_by=order.buyer,
-        with_rows=[(Event, events)],
     )
-    events_relay_after_commit()
-    deliver(order, lines, kinds, reserved=False)
-    if redemption is not None:
-        discount_count(redemption)  # last: the code's row is locked until COMMIT
+    deliver(order, lines, cart.kinds, reserved=False)
+    cart.take_stock_last(order, StockMove.SELL, redemption, events)
     return order
 
 
@@ -237,17 +268,15 @@ def _check_reservation_cap(buyer: User) -> None:
 
 
 @atomic_unless_whole
-def _place_card_order(order, lines, quantities, names, kinds, redemption) -> Order:
+def _place_card_order(order, lines, cart: _Cart, redemption) -> Order:
     _check_reservation_cap(order.buyer)
     order.reserved_until = timezone.now() + timedelta(seconds=settings.RESERVATION_TTL_SECONDS)
     _insert_order(order, lines, [S.CREATED, S.PAYMENT_PENDING], redemption)
-    move_order_stock(
-        order, _lock_stock_for_sale(quantities), quantities, StockMove.RESERVE, order.buyer, names
-    )
     # The order holds its very codes while the card is charged; expiry or a
     # cancel gives them back.
-    code_lines = [line for line in lines if kinds[line.product_id] == Product.DeliveryKind.CODES]
+    code_lines = [
+        line for line in lines if cart.kinds[line.product_id] == Product.DeliveryKind.CODES
+    ]
     codes_take(lines=code_lines, state=ProductCode.State.RESERVED)
-    if redemption is not None:
-        discount_count(redemption)  # last: the code's row is locked until COMMIT
+    cart.take_stock_last(order, StockMove.RESERVE, redemption)
     return order

@@ -1,11 +1,7 @@
 """The ledger's own moves: wallets found or made, locked in pk order, and
 balanced transfers between them, each with its two entries."""
 
-import functools
-import operator
-
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -13,7 +9,7 @@ from core.bulk import insert_together
 from core.exceptions import ApplicationError
 from core.money import format_money
 from wallets.errors import WalletErrorCode
-from wallets.locks import wallet_qs_for_update, wallets_lock
+from wallets.locks import wallets_described_for_update, wallets_lock
 from wallets.models import LedgerEntry, Transfer, Wallet
 
 
@@ -51,8 +47,7 @@ def wallets_lock_described(*, currency: str, wanted: list[dict]) -> list[Wallet]
         {"shard": 0, **lookup} if lookup["kind"] == Wallet.Kind.SYSTEM else lookup
         for lookup in wanted
     ]
-    query = functools.reduce(operator.or_, (Q(**lookup) for lookup in lookups))
-    locked = list(wallet_qs_for_update().filter(query, currency=currency))
+    locked = wallets_described_for_update(currency=currency, lookups=lookups)
     found = [_matching(locked, lookup) for lookup in lookups]
     if None in found:
         made = [
@@ -186,9 +181,12 @@ def transfers_locked(
             wallet.balance += delta
             wallet.updated_at = now
             touched[wallet.pk] = wallet
-    for wallet in touched.values():
-        Wallet.objects.filter(pk=wallet.pk).update(balance=wallet.balance, updated_at=now)
-    insert_together(*with_rows, (Transfer, records), (LedgerEntry, entries))
+    insert_together(
+        *with_rows,
+        (Transfer, records),
+        (LedgerEntry, entries),
+        updating=(list(touched.values()), ["balance", "updated_at"]),
+    )
     return records
 
 

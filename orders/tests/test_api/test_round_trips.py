@@ -1,6 +1,8 @@
 """Database round trips per request, counted: a regression in the checkout's
 statement budget fails here rather than in the benchmark (issue "lean checkout")."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -70,15 +72,17 @@ def shop():
     return client_for(buyer), products
 
 
-def test_a_one_line_wallet_checkout_takes_13_round_trips_and_no_savepoint(shop, relay_sent):
-    """13: the order, its lines and its audit trail are one INSERT, as are the
-    transfers, their ledger entries and the merchant's order.paid event
-    (core/bulk.py)."""
+def test_a_one_line_wallet_checkout_takes_9_round_trips_and_no_savepoint(shop, relay_sent):
+    """9: the user, BEGIN, the products, one INSERT for the order, its lines
+    and its audit trail, the wallets' lock, one statement for the transfer,
+    its ledger entries and the wallets' balances (core/bulk.py), the key's
+    answer, the stock with its movement and the merchant's order.paid event,
+    COMMIT."""
     client, products = shop
 
     statements = _statements(client, products[:1], "WALLET")
 
-    assert len(statements) <= 13, "\n".join(s[:100] for s in statements)
+    assert len(statements) <= 9, "\n".join(s[:100] for s in statements)
     assert not [s for s in statements if "SAVEPOINT" in s]
     assert [s for s in statements if s in ("BEGIN", "COMMIT")] == ["BEGIN", "COMMIT"]
     assert [s for s in statements if '"events_event"' in s and "WITH" in s]
@@ -105,8 +109,35 @@ def test_a_wallet_checkout_neither_locks_nor_updates_the_merchants_wallet(shop):
 
     touching_wallets = [s for s in statements if '"wallets_wallet"' in s]
     assert not [s for s in statements if merchant_wallet.pk.hex in s.replace("-", "")]
-    assert len([s for s in touching_wallets if s.startswith("UPDATE")]) == 2  # buyer, one shard
+    # The buyer's and one shard's, in the statement that writes the transfer.
+    assert sum(s.count('UPDATE "wallets_wallet"') for s in touching_wallets) == 2
     assert len([s for s in touching_wallets if "FOR NO KEY UPDATE" in s]) == 1
+
+
+def _takes_stock(statement: str) -> bool:
+    return statement.startswith(("UPDATE catalog_stock ", 'WITH "taken" AS (UPDATE catalog_stock '))
+
+
+def _touches_stock(statement: str) -> bool:
+    return bool(re.search(r'\bcatalog_stock\b(?!movement)|"catalog_stock"', statement))
+
+
+@pytest.mark.parametrize("method", ["WALLET", "CARD"])
+def test_the_stock_row_is_held_only_by_the_last_statement_before_commit(shop, method):
+    """The stock row every sale of a product must update is locked by one
+    conditional UPDATE (its movement and the merchant's events in the same
+    statement), after the order, the wallets, the codes and the key's answer:
+    nothing but the COMMIT runs while it is held."""
+    client, products = shop
+
+    statements = _statements(client, products[:1], method)
+
+    assert [s for s in statements if _touches_stock(s)] == [statements[-2]]
+    assert _takes_stock(statements[-2]), statements[-2]
+    assert statements[-1] == "COMMIT"
+    assert statements[-3].startswith('INSERT INTO "core_idempotencykey"'), statements[-3]
+    if method == "WALLET":
+        assert '"events_event"' in statements[-2] and '"catalog_stockmovement"' in statements[-2]
 
 
 def test_each_extra_product_of_the_same_merchant_costs_one_more_round_trip(shop):
@@ -131,7 +162,7 @@ def test_a_card_checkout_takes_at_most_11_round_trips(shop):
 def test_a_discount_code_costs_two_round_trips_and_locks_its_row_last(shop, method, budget):
     """+2: the code's look-up (with the buyer's earlier use in it) and the
     counter's conditional UPDATE; the redemption rides in the order's INSERT.
-    The UPDATE comes after every other lock, just before the key and COMMIT."""
+    The UPDATE comes last, after the key's answer and the stock."""
     client, products = shop
     make_discount(products[0].merchant, code="ROUNDS", max_redemptions=5)
 
@@ -139,8 +170,9 @@ def test_a_discount_code_costs_two_round_trips_and_locks_its_row_last(shop, meth
 
     assert len(statements) <= budget, "\n".join(s[:100] for s in statements)
     assert not [s for s in statements if "SAVEPOINT" in s]
-    assert statements[-3].startswith('UPDATE "orders_discount"'), statements[-3]
-    assert statements[-2].startswith('INSERT INTO "core_idempotencykey"'), statements[-2]
+    assert statements[-4].startswith('INSERT INTO "core_idempotencykey"'), statements[-4]
+    assert _takes_stock(statements[-3]), statements[-3]
+    assert statements[-2].startswith('UPDATE "orders_discount"'), statements[-2]
 
 
 def test_a_refused_checkout_is_recorded_in_one_statement_after_the_rollback(shop):

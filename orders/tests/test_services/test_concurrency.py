@@ -1,13 +1,16 @@
 """Races on real PostgreSQL: threads with their own connections, then invariants."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from catalog.models import Stock
-from catalog.tests.factories import ProductFactory
+from catalog.models import Product, ProductCode, Stock, StockMovement
+from catalog.tests.factories import ProductFactory, code_product
 from conftest import run_in_threads
 from core.exceptions import ApplicationError
 from orders.models import Order
@@ -135,4 +138,92 @@ def test_a_product_deleted_during_checkouts_is_never_sold_after_the_delete():
     assert all(created <= product.deleted_at for created in sales), (sales, product.deleted_at)
     refused = [r for r in results if isinstance(r, ApplicationError)]
     assert {r.code for r in refused} <= {"product_unavailable"}
+    assert ledger_violations() == []
+
+
+def _wait_until_a_backend_waits_on_a_lock(deadline_seconds=20):
+    deadline = time.monotonic() + deadline_seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the checkout never waited on the product's lock")
+
+
+def _take_off_sale(product, how):
+    from catalog.services import product_delete, product_update
+
+    if how == "deleted":
+        product_delete(product=product)
+    elif how == "deactivated":
+        product_update(product=product, data={"is_active": False})
+    else:  # as the Django admin saves it: the product row alone
+        Product.objects.filter(pk=product.pk).update(is_active=False)
+
+
+@pytest.mark.parametrize("how", ["deleted", "deactivated", "switched off in the admin"])
+def test_a_checkout_that_waited_on_a_product_taken_off_sale_is_refused(how):
+    """The stock is taken in the checkout's last statement, which re-reads the
+    product under a share lock: a checkout that queued behind the change sees
+    the product as it is once the change commits, and sells nothing."""
+    product = ProductFactory(stock=5)
+    (buyer,) = _funded_buyers(1)
+    changed, commit_it, outcome = threading.Event(), threading.Event(), {}
+
+    def change():
+        try:
+            with transaction.atomic():
+                _take_off_sale(Product.objects.get(pk=product.pk), how)
+                changed.set()
+                commit_it.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    def checkout():
+        try:
+            outcome["order"] = place_order(buyer, [(product, 1)])
+        except ApplicationError as exc:
+            outcome["refusal"] = exc
+        finally:
+            connections.close_all()
+
+    changing = threading.Thread(target=change)
+    changing.start()
+    assert changed.wait(timeout=30)
+    buying = threading.Thread(target=checkout)
+    buying.start()
+    _wait_until_a_backend_waits_on_a_lock()
+    commit_it.set()
+    changing.join(timeout=30)
+    buying.join(timeout=30)
+
+    assert "order" not in outcome
+    assert outcome["refusal"].code == "product_unavailable"
+    assert Stock.objects.get(pk=product.pk).available == 5
+    assert not Order.objects.exists()
+    assert not StockMovement.objects.filter(reason=StockMovement.Reason.SALE).exists()
+
+
+def test_buyers_racing_for_the_last_codes_get_each_code_once():
+    """Codes are taken before the stock, skipping the ones another checkout
+    holds: nobody waits on a code, no code is sold twice, and the stock count
+    decides who is refused."""
+    product = code_product(codes=[f"RACE-{n:04d}" for n in range(4)])
+    buyers = _funded_buyers(12)
+
+    results = run_in_threads(lambda b: place_order(b, [(product, 1)]), [(b,) for b in buyers])
+
+    sold = [r for r in results if isinstance(r, Order)]
+    refused = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(sold) == 4 and len(refused) == 8, results
+    assert {r.code for r in refused} == {"insufficient_stock"}
+    codes = ProductCode.objects.filter(product=product, state=ProductCode.State.SOLD)
+    assert sorted(codes.values_list("order_item__order", flat=True)) == sorted(o.pk for o in sold)
+    stock = Stock.objects.get(pk=product.pk)
+    assert (stock.available, stock.sold) == (0, 4)
     assert ledger_violations() == []
