@@ -18,7 +18,7 @@ for _ in range(120):
 endef
 export WAIT_FOR_SERVER
 
-.PHONY: run test lint format verify-ledger bench bench-instructions soak fuzz clean lock upgrade-deps
+.PHONY: run test lint format verify-ledger bench bench-instructions soak fuzz lighthouse clean lock upgrade-deps
 
 # Each stamp records which requirements file the venv was last synced with.
 $(VENV)/.run-deps: requirements.txt
@@ -84,6 +84,11 @@ soak: $(VENV)/.bench-deps  ## Steady mixed load, then verify_ledger, stock and p
 
 fuzz: $(VENV)/.test-deps  ## schemathesis against a live server on a throwaway database
 	$(PY) tests/fuzz.py
+
+# Serves the demo data from a throwaway SQLite database (nothing configured)
+# and drives Debian's /usr/bin/chromium.
+lighthouse: $(VENV)/.test-deps  ## Lighthouse on the demo's catalog, a product and the cart; fails below 95
+	$(PY) tests/lighthouse.py
 
 # requirements*.txt are lock files: every transitive pin, compiled by pip-tools from
 # the *.in files (which name only what Kassa uses directly).
