@@ -103,7 +103,8 @@ def main() -> int:
             print(f"{name:<10}" + "".join(f"{scores[c]:>16}" for c in CATEGORIES), flush=True)
             if min(scores.values()) < MINIMUM:
                 failed = True
-                print("\n".join(f"    {line}" for line in lost))
+                for line in lost:
+                    print(f"    {line}")
     if failed:
         print(f"Lighthouse: a page scores below {MINIMUM} (the audits that cost points are listed)")
     return 1 if failed else 0
