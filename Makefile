@@ -18,7 +18,8 @@ for _ in range(120):
 endef
 export WAIT_FOR_SERVER
 
-.PHONY: run test lint format verify-ledger bench bench-instructions soak fuzz clean lock upgrade-deps
+.PHONY: run test lint format verify-ledger bench bench-instructions soak fuzz screenshots lighthouse \
+	clean lock upgrade-deps
 
 # Each stamp records which requirements file the venv was last synced with.
 $(VENV)/.run-deps: requirements.txt
@@ -84,6 +85,14 @@ soak: $(VENV)/.bench-deps  ## Steady mixed load, then verify_ledger, stock and p
 
 fuzz: $(VENV)/.test-deps  ## schemathesis against a live server on a throwaway database
 	$(PY) tests/fuzz.py
+
+# Both serve the demo data from a throwaway SQLite database (nothing configured)
+# and drive Debian's /usr/bin/chromium: docs/contributing.md.
+screenshots: $(VENV)/.test-deps  ## Refresh docs/screenshots/ from the demo data (1280 and 390 px)
+	$(PY) tests/screenshots.py
+
+lighthouse: $(VENV)/.test-deps  ## Lighthouse on the demo's catalog, a product and the cart; fails below 95
+	$(PY) tests/lighthouse.py
 
 # requirements*.txt are lock files: every transitive pin, compiled by pip-tools from
 # the *.in files (which name only what Kassa uses directly).

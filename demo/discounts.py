@@ -1,5 +1,5 @@
 """The demo discount code for `manage.py seed_demo`: WELCOME10, 10 % off the
-demo merchant's products (README "Discount codes")."""
+demo merchant's products (docs/storefront.md "Discount codes")."""
 
 from orders.models import Discount
 from orders.services.discounts import discount_create

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# Lowest first (README "How the code is laid out"). An app imports only from
-# floors below its own; apps on one floor do not import each other.
+# Lowest first (docs/contributing.md "How the code is laid out"). An app
+# imports only from floors below its own; apps on one floor do not import
+# each other.
 FLOORS = [
     ["core"],
     ["accounts"],

@@ -24,8 +24,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# The docs' screenshots are refreshed on request only (KASSA_SCREENSHOTS=docs/screenshots),
-# so a test run leaves the tracked images alone.
+# The journeys' screenshots (test fixtures) go to a temporary folder for review, or
+# KASSA_SCREENSHOTS; docs/screenshots/ shows the demo data, by `make screenshots`.
 SCREENSHOTS = Path(
     os.environ.get("KASSA_SCREENSHOTS") or Path(tempfile.gettempdir()) / "kassa-screenshots"
 )

@@ -76,6 +76,8 @@ def test_a_merchant_lists_a_product_sells_it_fulfils_it_and_sees_the_money(page,
     expect(page.locator("article").filter(has_text="Available")).to_contain_text("$19.99")
     check_page(page, screenshot="dashboard-overview")
     page.get_by_role("link", name="Merchant wallet").click()
+    expect(page.get_by_role("heading", name="Merchant wallet")).to_be_visible()
+    expect(page.get_by_role("cell", name="+$19.99")).to_be_visible()
     check_page(page, screenshot="dashboard-wallet")
 
 
