@@ -7,6 +7,7 @@ from django.core import mail
 from accounts.tests.factories import MerchantFactory, UserFactory
 from catalog.models import ProductCode, Stock
 from catalog.tests.factories import ProductFactory, code_product
+from conftest import run_in_threads
 from core.exceptions import ApplicationError
 from events.models import Event
 from orders.models import Order
@@ -107,4 +108,25 @@ def test_refund_order_passes_the_amount_of_a_wallet_order_on(buyer):
 
     order.refresh_from_db()
     assert (order.status, order.refunded_amount) == (S.PAID, 2500)
+    assert ledger_violations() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_parts_racing_past_the_total_never_both_go_back():
+    buyer = UserFactory()
+    funded_wallet(buyer, 10_000)
+    product = ProductFactory(price=3000)
+    order = place_order(buyer, [(product, 1)])
+
+    results = run_in_threads(
+        lambda amount: order_refund_to_wallet(order=order, actor=product.merchant, amount=amount),
+        [(2000,), (2000,)],
+    )
+
+    refused = [r for r in results if isinstance(r, ApplicationError)]
+    assert [r.code for r in refused] == ["refund_too_large"], results
+    order.refresh_from_db()
+    assert (order.status, order.refunded_amount) == (S.PAID, 2000)
+    assert _available(buyer) == 10_000 - 1000
     assert ledger_violations() == []
