@@ -204,7 +204,7 @@ def _wallet_refund_shares(order: Order, items, amount: int | None) -> dict:
     order. All of a first refund is split by the lines' subtotals; a part comes
     from the single merchant of the order (as for a card: payments), and so
     does the rest after a part."""
-    left = order.total - order.refunded_amount
+    left = order.refundable
     if amount is None:
         amount = left
     if amount <= 0 or amount > left:
