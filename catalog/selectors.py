@@ -72,6 +72,11 @@ def product_code_list(*, product: Product, state: str | None = None) -> QuerySet
     return queryset.filter(state=state) if state else queryset
 
 
+def product_code_get(*, product: Product, code_id: int) -> ProductCode:
+    """ProductCode.DoesNotExist unless the code is this product's."""
+    return product.codes.get(pk=code_id)
+
+
 def product_code_counts(*, product: Product) -> dict:
     """{state: how many} for every code state, zeros included."""
     counts = dict.fromkeys(ProductCode.State.values, 0)

@@ -84,7 +84,9 @@ class StockMovementOutputSerializer(serializers.ModelSerializer):
 class ProductCodeOutputSerializer(serializers.ModelSerializer):
     """A code as its merchant sees it: masked, never in full."""
 
-    code = serializers.SerializerMethodField(help_text="Masked: AAAA-••••.")
+    code = serializers.SerializerMethodField(
+        help_text="Masked, the last four shown: XBOX-••••-7QX4 (a short code: AAAA-••••)."
+    )
     order_id = serializers.UUIDField(source="order_item.order_id", allow_null=True, default=None)
 
     class Meta:

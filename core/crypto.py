@@ -41,7 +41,13 @@ def fingerprint(plaintext: str) -> str:
 
 
 def mask(secret: str) -> str:
-    """'AAAA-1111' → 'AAAA-••••': the first few characters, the rest hidden, with
-    separators kept so the shape stays recognisable."""
-    shown = min(4, len(secret) // 2)
-    return secret[:shown] + "".join(char if not char.isalnum() else "•" for char in secret[shown:])
+    """'XBOX-AB12-7QX4' → 'XBOX-••••-7QX4': the first few characters and the
+    last four, so codes in a list can be told apart, with separators kept so
+    the shape stays recognisable. At least four letters or digits stay hidden:
+    a short code shows its last ones only as far as that allows
+    ('AAAA-1111' → 'AAAA-••••')."""
+    head = min(4, len(secret) // 2)
+    rest = [i for i in range(head, len(secret)) if secret[i].isalnum()]
+    shown_at_end = max(0, min(4, len(rest) - 4))
+    covered = set(rest[: len(rest) - shown_at_end])
+    return "".join("•" if i in covered else char for i, char in enumerate(secret))

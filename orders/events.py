@@ -41,8 +41,8 @@ ORDER_FULFILLED = register(
 )
 ORDER_REFUNDED = register(
     "order.refunded",
-    description="Money went back to the buyer for your lines: `amount` this time (a card "
-    "order may be refunded in parts; the order is REFUNDED once all of it is back).",
+    description="Money went back to the buyer for your lines: `amount` this time (an order "
+    "may be refunded in parts; the order is REFUNDED once all of it is back).",
     example={"order": _ORDER_EXAMPLE | {"status": "REFUNDED"}, "amount": 2000},
 )
 ORDER_CANCELLED = register(

@@ -78,6 +78,12 @@ class Order(TimestampedModel):
         """What people read out and search their mail for: the id's first part."""
         return str(self.pk)[:8].upper()
 
+    @property
+    def refundable(self) -> int:
+        """The most a refund may still give back (less while a card refund waits
+        for the gateway: payments says so when it refuses)."""
+        return self.total - self.refunded_amount
+
 
 class OrderItem(models.Model):
     """A line of an order; name and price are copied at checkout and never change."""

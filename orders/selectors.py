@@ -83,10 +83,14 @@ def order_list_for_buyer(*, buyer: User, status: str | None = None) -> QuerySet[
     return _with_items(queryset.order_by("-created_at", "-id"))
 
 
-def order_list_for_merchant(*, merchant: User, status: str | None = None) -> QuerySet[Order]:
-    queryset = Order.objects.filter(_sells_in(merchant))
+def order_list_for_merchant(
+    *, merchant: User, status: str | None = None, order_id=None
+) -> QuerySet[Order]:
+    queryset = Order.objects.filter(_sells_in(merchant)).select_related("buyer")
     if status:
         queryset = queryset.filter(status=status)
+    if order_id:
+        queryset = queryset.filter(pk=order_id)
     return _with_items(queryset.order_by("-created_at", "id"))
 
 

@@ -163,8 +163,8 @@ class CheckoutPayApi(APIView):
 
 
 class OrderRefundApi(APIView):
-    """Refund an order: wallet orders in full at once; card orders in full or in
-    part through the gateway. On 503 gateway_unavailable the amount is held and
+    """Refund an order in full or in part: wallet orders through the ledger at
+    once, card orders through the gateway. On 503 gateway_unavailable the amount is held and
     retried automatically; the same Idempotency-Key resumes the same refund. 202:
     the gateway took the refund and confirms it later; the amount is held."""
 
@@ -174,7 +174,7 @@ class OrderRefundApi(APIView):
         reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
         amount = AmountField(
             required=False,
-            help_text="Card orders only: part of what was paid. Default: all that is left.",
+            help_text="Part of what was paid, in minor units (cents). Default: all that is left.",
         )
 
     @extend_schema(

@@ -30,6 +30,12 @@ def checkout_get(*, checkout_id) -> Checkout:
     return checkout
 
 
+def checkout_failed_payment_of(*, checkout: Checkout, payer: User) -> Payment | None:
+    """`payer`'s last payment of this checkout if it failed."""
+    last = checkout.payments.filter(payer=payer).order_by("-created_at").first()
+    return last if last is not None and last.status == Payment.Status.FAILED else None
+
+
 def payment_list_for_order(*, order) -> list[Payment]:
     """The order's payments, newest first, with their attempts."""
     return list(order.payments.prefetch_related("attempts").order_by("-created_at"))

@@ -3,11 +3,16 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import merchant_required
 from catalog.models import Product, ProductCode
-from catalog.selectors import product_code_counts, product_code_list, product_get_managed
+from catalog.selectors import (
+    product_code_counts,
+    product_code_get,
+    product_code_list,
+    product_get_managed,
+)
 from catalog.services import code_void, codes_add
 from core import crypto
 from core.exceptions import ApplicationError
@@ -50,9 +55,19 @@ def product_codes(request, product_id):
 
 
 @merchant_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def code_void_view(request, product_id, code_id):
+    """GET: "Void code XBOX-••••-7QX4?", asked before it runs (no script
+    needed); its button POSTs here and voids it."""
     product = product_get_managed(user=request.user, product_id=product_id)
+    if request.method == "GET":
+        try:
+            code = product_code_get(product=product, code_id=code_id)
+        except ProductCode.DoesNotExist as missing:
+            raise Http404("No such code.") from missing
+        code.masked = crypto.mask(crypto.decrypt(code.ciphertext))
+        context = {"product": product, "code": code}
+        return render(request, "dashboard/code_void_confirm.html", context)
     try:
         code_void(product=product, code_id=code_id, actor=request.user)
     except ProductCode.DoesNotExist as missing:

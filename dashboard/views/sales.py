@@ -1,11 +1,14 @@
 """Sales: the orders with the merchant's products, "Fulfil" and "Refund"."""
 
+import uuid
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import merchant_required
 from core.exceptions import ApplicationError
+from core.money import format_money
 from core.pages import page_of, run_form_action
 from dashboard.forms import RefundForm
 from orders.models import Order
@@ -14,18 +17,30 @@ from orders.services import order_fulfill
 from payments.services import refund_order
 
 
+def _uuid_or_none(text) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except (TypeError, ValueError):
+        return None
+
+
 @merchant_required
 def sales(request):
     status = request.GET.get("status") or None
     if status not in Order.Status.values:
         status = None
-    orders = page_of(request, order_list_for_merchant(merchant=request.user, status=status))
+    order_id = _uuid_or_none(request.GET.get("order"))
+    orders = page_of(
+        request,
+        order_list_for_merchant(merchant=request.user, status=status, order_id=order_id),
+    )
     return render(
         request,
         "dashboard/sales.html",
         {
             "page": orders,
             "status": status,
+            "order_id": order_id,
             "statuses": Order.Status.choices,
             "refund_form": RefundForm(),
             "query": f"status={status}" if status else "",
@@ -47,19 +62,26 @@ def sale_fulfil(request, order_id):
 
 
 @merchant_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sale_refund(request, order_id):
+    """GET: "Refund $30.00?", the amount and reason the Sales form sent, asked
+    before anything moves (no script needed); its button POSTs them back here
+    with the form's one-time key, and the refund runs once."""
     order = order_get_for_sellers(user=request.user, order_id=order_id)
-    form = RefundForm(request.POST, currency=order.currency)
+    form = RefundForm(request.POST or request.GET, currency=order.currency)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
         return redirect("dashboard:sales")
+    amount = form.cleaned_data.get("amount") or order.refundable
+    if request.method == "GET":
+        context = {"order": order, "form": form, "amount": amount}
+        return render(request, "dashboard/refund_confirm.html", context)
 
     def refund() -> dict:
         refund = refund_order(
             order=order,
-            amount=form.cleaned_data.get("amount") or None,
+            amount=amount,
             actor=request.user,
             reason=form.cleaned_data["reason"],
             request_key=request.idempotency_key,
@@ -69,8 +91,9 @@ def sale_refund(request, order_id):
     # A card refund calls the gateway: never inside a transaction.
     outcome = run_form_action(request, form, refund, atomic=False)
     if outcome is not None and outcome.ok and not outcome.replayed:
+        done = format_money(amount, order.currency)
         if outcome.body["pending"]:
-            messages.info(request, "Refund sent: the card network confirms it shortly.")
+            messages.info(request, f"Refund of {done} sent: the card network confirms it shortly.")
         else:
-            messages.success(request, "Refunded.")
+            messages.success(request, f"Refunded {done}.")
     return redirect("dashboard:sales")

@@ -11,6 +11,7 @@ from catalog.locks import stock_lock
 from catalog.models import Licence, Product
 from catalog.services import StockMove, codes_burn, licences_revoke, stock_apply
 from core.exceptions import ApplicationError
+from core.money import format_money
 from events.services import events_record
 from orders.errors import OrderErrorCode
 from orders.events import (
@@ -74,10 +75,12 @@ def move_order_stock(
 
 
 def refund_per_merchant(
-    order: Order, items, *, buyer_wallet, merchant_wallets: dict, actor
+    order: Order, shares: dict, *, buyer_wallet, merchant_wallets: dict, actor
 ) -> None:
-    """One ledger transfer per merchant of `items`, for their lines' subtotal, from
-    the merchant back to the buyer, written together. Wallets are locked."""
+    """One ledger transfer per merchant of `shares` ({merchant pk: amount}),
+    from the merchant back to the buyer, written together. Wallets are locked;
+    a merchant whose share is nothing (a code made their lines free) is left
+    out (a ledger transfer moves at least one minor unit)."""
     moves = [
         {
             "source": merchant_wallets[merchant_id],
@@ -86,7 +89,8 @@ def refund_per_merchant(
             "kind": Transfer.Kind.REFUND,
             "reference": f"order:{order.pk}",
         }
-        for merchant_id, amount in merchant_shares(items).items()
+        for merchant_id, amount in shares.items()
+        if amount > 0
     ]
     transfers_locked(moves=moves, created_by=actor)
 
@@ -146,11 +150,18 @@ def _take_back_units(order: Order, locked_stock: dict, items, actor) -> None:
 
 
 @transaction.atomic
-def order_refund_to_wallet(*, order: Order, actor: User | None, reason: str = "") -> Order:
-    """Refund a paid wallet order in full: merchants pay the buyer back through the
-    ledger (the order's pending proceeds first: they are settled at once) and the
-    units return to stock. invalid_transition (409) unless PAID or FULFILLED;
-    insufficient_funds (409) if a merchant has already withdrawn it."""
+def order_refund_to_wallet(
+    *, order: Order, actor: User | None, amount: int | None = None, reason: str = ""
+) -> Order:
+    """Refund `amount` (None: all that is left) of a paid wallet order: merchants
+    pay the buyer back through the ledger (the order's pending proceeds first:
+    they are settled at once). Once the whole total is back the order is
+    REFUNDED and its units are taken back. invalid_transition (409) unless PAID
+    or FULFILLED; refund_too_large (422) past what is left;
+    partial_refund_unsupported (422) for part of an order of several merchants;
+    insufficient_funds (409) if a merchant has already withdrawn it. Repeating a
+    partial refund refunds again: callers key the request (Idempotency-Key, the
+    form's one-time key)."""
     if order.payment_method != Order.PaymentMethod.WALLET:
         raise ApplicationError(
             "Card orders are refunded through the payment gateway (payments app).",
@@ -168,19 +179,51 @@ def order_refund_to_wallet(*, order: Order, actor: User | None, reason: str = ""
     order = order_qs_for_update().get(pk=order.pk)
     if not can_transition(order.status, S.REFUNDED):
         raise invalid_transition(order, S.REFUNDED)
+    shares = _wallet_refund_shares(order, items, amount)
     refund_per_merchant(
         order,
-        items,
+        shares,
         buyer_wallet=locked_wallets[wallets[order.buyer_id].pk],
         merchant_wallets={pk: locked_wallets[w.pk] for pk, w in wallets.items()},
         actor=actor,
     )
-    _take_back_units(order, locked_stock, items, actor)
-    order.refunded_amount = order.total
-    order_refund_notice_enqueue(order, order.total)
-    order = order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
-    events_record(order_events(order, items, ORDER_REFUNDED, amount=merchant_subtotals(items)))
+    refunded = sum(shares.values())
+    order.refunded_amount += refunded
+    order_refund_notice_enqueue(order, refunded)
+    if order.refunded_amount < order.total:
+        order.save(update_fields=["refunded_amount", "updated_at"])
+    else:
+        _take_back_units(order, locked_stock, items, actor)
+        order = order_set_status(order, S.REFUNDED, actor=actor, reason=reason or "refunded")
+    events_record(order_events(order, items, ORDER_REFUNDED, amount=shares))
     return order
+
+
+def _wallet_refund_shares(order: Order, items, amount: int | None) -> dict:
+    """{merchant pk: what they give back} for a refund of `amount` of a locked
+    order. All of a first refund is split by the lines' subtotals; a part comes
+    from the single merchant of the order (as for a card: payments), and so
+    does the rest after a part."""
+    left = order.refundable
+    if amount is None:
+        amount = left
+    if amount <= 0 or amount > left:
+        raise ApplicationError(
+            f"At most {format_money(left, order.currency)} can still be refunded.",
+            code=OrderErrorCode.REFUND_TOO_LARGE,
+            status=422,
+            extra={"refundable": left, "pending": 0},
+        )
+    if amount == order.total:
+        return merchant_subtotals(items)
+    merchants = {item.merchant_id for item in items}
+    if len(merchants) > 1:
+        raise ApplicationError(
+            "Orders with several merchants can only be refunded in full.",
+            code=OrderErrorCode.PARTIAL_REFUND_UNSUPPORTED,
+            status=422,
+        )
+    return dict.fromkeys(merchants, amount)
 
 
 def order_record_card_refund(

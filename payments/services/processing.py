@@ -33,6 +33,7 @@ from payments.models import Checkout, Outcome, Payment, PaymentAttempt
 from payments.services.creation import payment_create_topup
 from payments.services.enqueue import requeue_stale
 from payments.state import checkout_set_status, payment_set_status
+from wallets.errors import WalletErrorCode
 from wallets.locks import wallets_lock
 from wallets.models import Transfer, Wallet
 from wallets.services import (
@@ -167,8 +168,13 @@ def _pay_from_wallet(payment: Payment, attempt: PaymentAttempt) -> Outcome:
     try:
         payment_succeed(payment_id=payment.pk, attempt_id=attempt.pk)
     except ApplicationError as refused:  # insufficient funds
+        # The merchant reads this reason too: it must not name the payer's
+        # balance (the pay page tells the payer theirs).
+        message = refused.message
+        if refused.code == WalletErrorCode.INSUFFICIENT_FUNDS:
+            message = "Insufficient funds in the payer's wallet."
         payment_fail(
-            payment_id=payment.pk, code=refused.code, message=refused.message, attempt_id=attempt.pk
+            payment_id=payment.pk, code=refused.code, message=message, attempt_id=attempt.pk
         )
         _log(payment.pk, attempt.number, Outcome.DECLINED, reason=refused.code)
         return Outcome.DECLINED

@@ -54,8 +54,9 @@ def refund_order(
 ) -> PaymentRefund | None:
     """The one way to refund an order, for every caller (API, admin, dashboard).
 
-    Wallet orders are refunded in full through the ledger at once (returns None).
-    Card orders go through the gateway (returns the SUCCEEDED refund). Raises:
+    `amount` None: all that is left. Wallet orders are refunded through the
+    ledger at once (returns None); card orders go through the gateway (returns
+    the SUCCEEDED refund). Either way a part needs a single-merchant order. Raises:
     partial_refund_unsupported / refund_too_large (422), insufficient_funds,
     not_payable, invalid_transition, refund_failed (409), and gateway_unavailable
     (503) while the refund waits for the gateway; repeating the call with the same
@@ -63,13 +64,7 @@ def refund_order(
     the gateway took and answers later comes back PENDING, its money held.
     """
     if order.payment_method == Order.PaymentMethod.WALLET:
-        if amount not in (None, order.total):
-            raise ApplicationError(
-                "Wallet orders are refunded in full.",
-                code=PaymentErrorCode.PARTIAL_REFUND_UNSUPPORTED,
-                status=422,
-            )
-        order_refund_to_wallet(order=order, actor=actor, reason=reason)
+        order_refund_to_wallet(order=order, actor=actor, amount=amount, reason=reason)
         return None
     payment = order.payments.filter(status__in=Payment.CAPTURED, late_capture=False).first()
     if payment is None:

@@ -32,17 +32,26 @@ from storefront.forms import EmailChangeForm, LoginForm, PasswordChangeForm, Reg
 SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def next_url(request) -> str:
+def next_url(request, default: str = "/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
-    return "/"
+    return default
+
+
+def home_url(user) -> str:
+    """Where signing in leads when nothing asked for a page: a merchant's
+    dashboard, everyone else's catalog."""
+    return reverse("dashboard:overview") if user.is_merchant else reverse("storefront:catalog")
 
 
 class LoginView(auth_views.LoginView):
     template_name = "storefront/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return home_url(self.request.user)
 
     def get_success_url(self):
         url = super().get_success_url()
@@ -72,12 +81,12 @@ def register(request):
             messages.success(
                 request, f"Welcome to Kassa. We sent a link to {user.email} to verify it."
             )
-            return redirect(next_url(request))
+            return redirect(next_url(request, default=home_url(user)))
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "storefront/register.html",
-        {"form": form, "next": next_url(request)},
+        {"form": form, "next": next_url(request, default="")},
         status=status,
     )
 

@@ -79,20 +79,20 @@ def _cart_context(request, lines, form) -> dict:
 
 @require_POST
 def cart_add(request):
+    """Adds to the session's cart, logged in or not: logging in keeps the
+    session's data (Django's login() only cycles the key of an anonymous
+    session), so a visitor sent to "Log in" finds the item in the cart."""
     form = CartAddForm(request.POST)
-    if not request.user.is_authenticated:
-        # Back to the product after logging in, not to this POST-only address.
-        back = (
-            reverse("storefront:product", args=[form.cleaned_data["product_id"]])
-            if form.is_valid()
-            else reverse("storefront:catalog")
-        )
-        return redirect_to_login(back)
-    if form.is_valid():
-        add_to_cart(request.session, **form.cleaned_data)
-        messages.success(request, "Added to your cart.")
-    else:
+    if not form.is_valid():
         messages.error(request, f"Choose a quantity from 1 to {MAX_QUANTITY}.")
+        if not request.user.is_authenticated:
+            return redirect_to_login(reverse("storefront:catalog"))
+        return redirect("storefront:cart")
+    add_to_cart(request.session, **form.cleaned_data)
+    if not request.user.is_authenticated:
+        messages.success(request, "Added to your cart. Log in to see it and check out.")
+        return redirect_to_login(reverse("storefront:cart"))
+    messages.success(request, "Added to your cart.")
     return redirect("storefront:cart")
 
 

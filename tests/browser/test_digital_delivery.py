@@ -81,7 +81,11 @@ def test_a_merchant_makes_a_codes_product_uploads_codes_and_voids_one(page):
     expect(page.get_by_text("Skipped 1 duplicate:")).to_be_visible()
     expect(page.get_by_text("KEY-AAAA-0001")).to_have_count(0)  # masked everywhere
     check_page(page, screenshot="dashboard-codes")
-    page.get_by_role("button", name="Void code KEY-••••-••••").first.click()
+    expect(page.get_by_role("link", name="Void code KEY-••••-0002")).to_be_visible()
+    page.get_by_role("link", name="Void code KEY-••••-0001").click()
+    expect(page.get_by_role("heading", name="Void code KEY-••••-0001?")).to_be_visible()
+    check_page(page)
+    page.get_by_role("button", name="Void code KEY-••••-0001").click()
     expect(page.get_by_text("Code voided")).to_be_visible()
     product = Product.objects.get(name="Licence key")
     assert product.stock.available == 1

@@ -18,7 +18,9 @@ from orders.services import order_place
 from payments.services import payment_create_for_order
 from tests.browser.checks import check_page, log_in
 from tests.browser.conftest import SCREENSHOTS
+from wallets.selectors import wallet_balances
 from wallets.tests.factories import funded_wallet, settle_proceeds
+from wallets.verification import ledger_violations
 
 DEMO = "merchant@example.com"
 
@@ -89,13 +91,54 @@ def test_a_merchant_refunds_part_of_a_card_sale(page, merchant):
     page.goto("/login/?next=/dashboard/sales/")
     log_in(page, merchant.email, PASSWORD)
     page.locator("summary", has_text="Refund").click()
-    page.get_by_label("Amount (empty: all that is left)").fill("5.00")
+    page.get_by_label("Amount (USD)").fill("5.00")
     page.get_by_label("Reason").fill("one weight missing")
-    page.get_by_role("button", name="Refund").click()
+    page.get_by_role("button", name="Review refund").click()
+    page.get_by_role("button", name="Refund $5.00").click()
 
-    expect(page.get_by_text("Refunded.", exact=True)).to_be_visible()
+    expect(page.get_by_text("Refunded $5.00.", exact=True)).to_be_visible()
     order.refresh_from_db()
     assert (order.status, order.refunded_amount) == (Order.Status.PAID, 500)
+
+
+def test_a_merchant_refunds_part_of_a_wallet_sale_after_confirming_then_the_rest(page, merchant):
+    product = ProductFactory(merchant=merchant, name="Icon pack", price=3000)
+    order = _buy(product)
+
+    page.goto("/login/?next=/dashboard/sales/")
+    log_in(page, merchant.email, PASSWORD)
+    sale = page.locator("article", has_text="Icon pack")
+    expect(sale).to_contain_text(f"buyer {order.buyer.email}")
+    expect(sale.get_by_role("link", name=order.number)).to_be_visible()
+    sale.locator("summary", has_text="Refund").click()
+    amount = sale.get_by_label("Amount (USD)")
+    expect(amount).to_have_value("30.00")  # the whole sale unless told otherwise
+    amount.fill("12.50")
+    sale.get_by_label("Reason").fill("two icons missing")
+    sale.get_by_role("button", name="Review refund").click()
+
+    expect(page.get_by_role("heading", name="Refund $12.50?")).to_be_visible()
+    check_page(page, screenshot="dashboard-refund-confirm")
+    order.refresh_from_db()
+    assert order.refunded_amount == 0  # nothing moves before the confirmation
+    page.get_by_role("button", name="Refund $12.50").click()
+
+    expect(page.get_by_text("Refunded $12.50.", exact=True)).to_be_visible()
+    order.refresh_from_db()
+    assert (order.status, order.refunded_amount) == (Order.Status.PAID, 1250)
+    assert wallet_balances(user=order.buyer, currency="USD").available == 50_000 - 1750
+
+    sale = page.locator("article", has_text="Icon pack")
+    expect(sale).to_contain_text("refunded $12.50")
+    sale.locator("summary", has_text="Refund").click()
+    expect(sale.get_by_label("Amount (USD)")).to_have_value("17.50")
+    sale.get_by_role("button", name="Review refund").click()
+    page.get_by_role("button", name="Refund $17.50").click()
+
+    expect(page.get_by_text("Refunded $17.50.", exact=True)).to_be_visible()
+    order.refresh_from_db()
+    assert (order.status, order.refunded_amount) == (Order.Status.REFUNDED, 3000)
+    assert ledger_violations() == []
 
 
 def test_a_payment_link_paid_on_its_hosted_page_shows_completed(page, browser, merchant):

@@ -192,6 +192,24 @@ def test_a_logged_out_visitor_logs_in_on_the_way_and_pays_a_payment_link(page):
     expect(page.locator("#checkout-status")).to_contain_text("Completed.")
     expect(page.get_by_role("button", name="Pay")).to_have_count(0)
     check_page(page)
+    expect(page.get_by_role("heading", name="Paid $18.00 to Olu Studio")).to_be_visible()
+
+
+def test_adding_to_the_cart_logged_out_then_logging_in_keeps_the_item(page):
+    product = ProductFactory(name="Font licence", price=3000, stock=5)
+    customer = UserFactory()
+
+    page.goto(f"/products/{product.pk}/")
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(page.get_by_text("Added to your cart. Log in to see it and check out.")).to_be_visible()
+    log_in(page, customer.email, PASSWORD)
+
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+    expect(page.get_by_label("Quantity of Font licence")).to_have_value("2")
+    expect(page.get_by_role("link", name="Cart (2)")).to_be_visible()
+    check_page(page)
 
 
 def test_anonymous_visits_to_private_pages_go_to_log_in(page):

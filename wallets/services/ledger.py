@@ -154,7 +154,8 @@ def transfers_locked(
         _check_transfer(source, target, amount)
         if not source.may_go_negative and source.balance < amount:
             raise ApplicationError(
-                f"Insufficient funds: {format_money(source.balance, source.currency)} available.",
+                f"Insufficient funds: {format_money(amount, source.currency)} needed, "
+                f"{format_money(source.balance, source.currency)} available.",
                 code=WalletErrorCode.INSUFFICIENT_FUNDS,
                 status=409,
                 extra={"balance": source.balance, "currency": source.currency},

@@ -334,6 +334,22 @@ def test_merchant_refunds_a_wallet_order(buyer, product):
     assert Wallet.objects.get(owner=buyer).balance == 100_000
 
 
+def test_merchant_refunds_part_of_a_wallet_order_and_a_replay_refunds_nothing_more(buyer, product):
+    order = place_order(buyer, [(product, 2)])
+    client, headers = client_for(product.merchant), key()
+
+    first = client.post(f"{URL}/{order.pk}/refund", {"amount": 1000}, format="json", **headers)
+    replay = client.post(f"{URL}/{order.pk}/refund", {"amount": 1000}, format="json", **headers)
+    too_much = client.post(f"{URL}/{order.pk}/refund", {"amount": 1501}, format="json", **key())
+
+    assert (first.status_code, replay["Idempotent-Replayed"]) == (200, "true")
+    assert (first.json()["status"], first.json()["refunded_amount"]) == ("PAID", 1000)
+    assert too_much.status_code == 422
+    assert too_much.json()["code"] == "refund_too_large"
+    assert too_much.json()["detail"] == "At most $15.00 can still be refunded."
+    assert Wallet.objects.get(owner=buyer).balance == 100_000 - 2500 + 1000
+
+
 def test_refund_needs_an_idempotency_key_and_replays(buyer, product):
     order = place_order(buyer, [(product, 2)])
     client = client_for(product.merchant)
