@@ -2,6 +2,7 @@
 public images from the default storage."""
 
 import mimetypes
+import posixpath
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
@@ -64,7 +65,11 @@ def public_image(request, path):
     """A file under MEDIA_URL/images/ (product covers), from the default storage
     whatever serves it: `make run`, gunicorn in the container. A bucket's own
     URLs bypass this. Each upload gets new names, so a browser keeps a file a year."""
-    name = PUBLIC_MEDIA + path
+    name = posixpath.normpath(PUBLIC_MEDIA + path)
+    # The filesystem storage only keeps a name inside MEDIA_ROOT: "images/../"
+    # would reach the download files, so nothing outside images/ is asked for.
+    if not name.startswith(PUBLIC_MEDIA) or ".." in path.split("/"):
+        raise Http404("No such image.")
     try:
         handle = default_storage.open(name, "rb")
     except (OSError, SuspiciousFileOperation) as missing:
