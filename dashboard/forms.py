@@ -122,10 +122,9 @@ class ProductImageForm(forms.Form):
     # A plain file field: Pillow's checks (catalog.services.images) give the
     # error, the same one the API gives.
     image = forms.FileField(
-        label="Cover image",
+        label="Cover image file (JPEG, PNG, WebP or GIF)",
         allow_empty_file=False,
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
-        help_text="JPEG, PNG, WebP or GIF; cut to 4:3 for the catalog.",
     )
 
 

@@ -1,6 +1,7 @@
 """The merchant's products: the list, a new one, editing, stock adjustments,
 archiving, a download product's file and a product's cover image."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -73,6 +74,7 @@ def _edit_page(request, product: Product, *, form, image_form=None):
         "adjust_form": StockAdjustForm(),
         "file_form": ProductFileForm(),
         "image_form": image_form or ProductImageForm(),
+        "max_image_mb": settings.MAX_IMAGE_BYTES // (1024 * 1024),
         "movements": page_of(request, stock_movement_list(product=product)),
     }
     refused = form.errors or (image_form is not None and image_form.errors)
