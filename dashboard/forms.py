@@ -122,7 +122,7 @@ class ProductImageForm(forms.Form):
     # A plain file field: Pillow's checks (catalog.services.images) give the
     # error, the same one the API gives.
     image = forms.FileField(
-        label="Cover image file (JPEG, PNG, WebP or GIF)",
+        label="Image to upload (JPEG, PNG, WebP or GIF)",
         allow_empty_file=False,
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )

@@ -69,7 +69,7 @@ def test_a_merchants_cover_image_shows_in_the_catalog_in_its_sizes(page, merchan
     page.goto("/login/?next=/dashboard/products/")
     log_in(page, merchant.email, PASSWORD)
     page.get_by_role("link", name="Sunset poster").click()
-    page.get_by_label("Cover image file").set_input_files(str(cover))
+    page.get_by_label("Image to upload").set_input_files(str(cover))
     page.get_by_role("button", name="Upload image").click()
     expect(page.get_by_text("Cover image saved.")).to_be_visible()
 
