@@ -13,6 +13,8 @@ class CatalogErrorCode(StrEnum):
     WRONG_DELIVERY_KIND = "wrong_delivery_kind"
     CODE_NOT_VOIDABLE = "code_not_voidable"
     FILE_TOO_LARGE = "file_too_large"
+    IMAGE_INVALID = "image_invalid"
+    IMAGE_TOO_LARGE = "image_too_large"
     LICENCE_NOT_FOUND = "licence_not_found"
     LICENCE_EXPIRED = "licence_expired"
     LICENCE_REVOKED = "licence_revoked"

@@ -20,6 +20,15 @@ class Product(TimestampedModel):
         DOWNLOAD = "download", "Download (a file)"
         LICENCE = "licence", "Licence keys (generated, checked by your software)"
 
+    # How a buyer gets it, in the buyer's words (the labels above are the
+    # merchant's): every card, product page, cart and order says the same.
+    BUYER_DELIVERY = {
+        DeliveryKind.MANUAL: "Sent by the merchant",
+        DeliveryKind.CODES: "Instant code",
+        DeliveryKind.DOWNLOAD: "Download",
+        DeliveryKind.LICENCE: "Instant licence key",
+    }
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -60,6 +69,10 @@ class Product(TimestampedModel):
         blank=True,
         help_text="Licence products: days a key is valid from payment. Empty: forever.",
     )
+    # The cover image, in the widths catalog.services.images made on upload:
+    # "<image_name>-<width>.webp" in the default storage; empty: none.
+    image_name = models.CharField(max_length=255, blank=True, default="", db_default="")
+    image_widths = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -107,6 +120,10 @@ class Product(TimestampedModel):
     @property
     def delivers_itself(self) -> bool:
         return self.delivery_kind != self.DeliveryKind.MANUAL
+
+    @property
+    def buyer_delivery(self) -> str:
+        return self.BUYER_DELIVERY[self.delivery_kind]
 
 
 class Stock(models.Model):

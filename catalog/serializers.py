@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.images import product_image
 from catalog.models import Product, ProductCode, Stock, StockMovement
 from core import crypto
 from core.links import link
@@ -11,9 +12,24 @@ class MerchantSummarySerializer(serializers.Serializer):
     name = serializers.CharField(source="full_name")
 
 
+class ImageFileSerializer(serializers.Serializer):
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    url = serializers.CharField(help_text="Public; a new upload gets new URLs.")
+
+
+class ProductImageSerializer(serializers.Serializer):
+    src = serializers.CharField(help_text="The 640 px cover (or the widest below it).")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    srcset = serializers.CharField(help_text="Every width, for an <img srcset>.")
+    files = ImageFileSerializer(many=True)
+
+
 class ProductOutputSerializer(serializers.ModelSerializer):
     stock = serializers.IntegerField(source="stock.available", help_text="Units available.")
     merchant = MerchantSummarySerializer()
+    image = serializers.SerializerMethodField(help_text="The cover image; null without one.")
     url = serializers.SerializerMethodField(help_text="This product.")
     inventory_url = serializers.SerializerMethodField(help_text="Its stock (owner and admins).")
 
@@ -35,6 +51,7 @@ class ProductOutputSerializer(serializers.ModelSerializer):
             "licence_days",
             "download_name",
             "download_size",
+            "image",
             "merchant",
             "url",
             "inventory_url",
@@ -46,6 +63,24 @@ class ProductOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField())
     def get_url(self, product) -> str:
         return link(self, "product-detail", product_id=product.pk)
+
+    @extend_schema_field(ProductImageSerializer(allow_null=True))
+    def get_image(self, product) -> dict | None:
+        image = product_image(product)
+        request = self.context.get("request")
+        if image is None or request is None:
+            return image
+        # Absolute, as every other link of the API (the filesystem storage
+        # gives paths; a bucket's URLs are absolute already and stay as they are).
+        absolute = request.build_absolute_uri
+        files = [file | {"url": absolute(file["url"])} for file in image["files"]]
+        return {
+            "src": absolute(image["src"]),
+            "width": image["width"],
+            "height": image["height"],
+            "srcset": ", ".join(f"{file['url']} {file['width']}w" for file in files),
+            "files": files,
+        }
 
     @extend_schema_field(serializers.URLField())
     def get_inventory_url(self, product) -> str:

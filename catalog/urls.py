@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import api, api_licences
+from catalog import api, api_images, api_licences
 
 urlpatterns = [
     path("products", api.product_list_entry, name="product-list"),
@@ -13,6 +13,11 @@ urlpatterns = [
         name="product-code-detail",
     ),
     path("products/<uuid:product_id>/file", api.ProductFileApi.as_view(), name="product-file"),
+    path(
+        "products/<uuid:product_id>/image",
+        api_images.ProductImageApi.as_view(),
+        name="product-image",
+    ),
     path("inventory", api.InventoryListApi.as_view(), name="inventory-list"),
     path("inventory/<uuid:product_id>", api.InventoryDetailApi.as_view(), name="inventory-detail"),
     path(

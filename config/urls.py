@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from core import health
 from core.admin import throttled_admin_login
 from core.api import ApiRootApi
-from core.views import api_not_found, favicon
+from core.views import api_not_found, favicon, public_image
 
 api_v1 = [
     path("", ApiRootApi.as_view(), name="api-root"),
@@ -50,6 +50,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page links.
     path("favicon.ico", favicon),
+    # Product covers; MEDIA_URL's other folders (download files) are never public.
+    path("media/images/<path:path>", public_image, name="public-image"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     # The two faces: server-rendered pages over the same services as the API.

@@ -1,9 +1,10 @@
-"""Secrets at rest (gift-card codes, licence keys): Fernet encryption with
+"""Secrets at rest (gift-card codes, licence keys, webhook signing secrets,
+the notes merchants fulfil orders with): Fernet encryption with
 rotation, and a keyed fingerprint that finds duplicates without decrypting.
 
 KASSA_ENCRYPTION_KEY is a comma-separated list of Fernet keys, newest first:
 the first encrypts, every one decrypts (MultiFernet), so a new key is added in
-front, `manage.py rotate_encryption_key` re-encrypts every code with it, and
+front, `manage.py rotate_encryption_key` re-encrypts every secret with it, and
 the old key can then be dropped.
 """
 

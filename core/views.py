@@ -1,6 +1,12 @@
-"""Django-level error pages: JSON under /api/, HTML elsewhere; the favicon."""
+"""Django-level error pages: JSON under /api/, HTML elsewhere; the favicon;
+public images from the default storage."""
 
-from django.http import JsonResponse
+import mimetypes
+import posixpath
+
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.views import defaults
@@ -48,3 +54,26 @@ def favicon(request):
     """Browsers ask for /favicon.ico whatever the page links; the icon's URL
     carries its content hash in production, so this is never a permanent redirect."""
     return redirect(static("favicon.svg"))
+
+
+# Only this folder of the default storage is public: download files live
+# beside it, and are only ever served through a buyer's signed link.
+PUBLIC_MEDIA = "images/"
+
+
+def public_image(request, path):
+    """A file under MEDIA_URL/images/ (product covers), from the default storage
+    whatever serves it: `make run`, gunicorn in the container. A bucket's own
+    URLs bypass this. Each upload gets new names, so a browser keeps a file a year."""
+    name = posixpath.normpath(PUBLIC_MEDIA + path)
+    # The filesystem storage only keeps a name inside MEDIA_ROOT: "images/../"
+    # would reach the download files, so nothing outside images/ is asked for.
+    if not name.startswith(PUBLIC_MEDIA) or ".." in path.split("/"):
+        raise Http404("No such image.")
+    try:
+        handle = default_storage.open(name, "rb")
+    except (OSError, SuspiciousFileOperation) as missing:
+        raise Http404("No such image.") from missing
+    response = FileResponse(handle, content_type=mimetypes.guess_type(name)[0] or "image/webp")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -11,6 +11,7 @@ from accounts.models import ApiKey
 from catalog.models import Product
 from core.forms import CurrencyChoiceField, MoneyField, MoneyFormMixin, OneTimeKeyForm
 from events.types import EVERY_TYPE, registered
+from orders.limits import MAX_FULFILMENT_NOTE
 
 # --- products, codes and files ------------------------------------------------------
 
@@ -117,7 +118,28 @@ class ProductFileForm(forms.Form):
     file = forms.FileField(label="File", allow_empty_file=False)
 
 
+class ProductImageForm(forms.Form):
+    # A plain file field: Pillow's checks (catalog.services.images) give the
+    # error, the same one the API gives.
+    image = forms.FileField(
+        label="Image to upload (JPEG, PNG, WebP or GIF)",
+        allow_empty_file=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+
+
 # --- sales ----------------------------------------------------------------------------
+
+
+class FulfilForm(forms.Form):
+    note = forms.CharField(
+        label="Code or message for the buyer",
+        max_length=MAX_FULFILMENT_NOTE,
+        required=False,
+        strip=True,
+        help_text="Optional. The buyer sees it on the order page and in the email that "
+        "the order is ready.",
+    )
 
 
 class RefundForm(MoneyFormMixin, OneTimeKeyForm):

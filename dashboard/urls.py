@@ -25,6 +25,12 @@ urlpatterns = [
     path("products/<uuid:product_id>/", products.product_edit, name="product"),
     path("products/<uuid:product_id>/stock/", products.product_adjust, name="product_adjust"),
     path("products/<uuid:product_id>/file/", products.product_file, name="product_file"),
+    path("products/<uuid:product_id>/image/", products.product_cover, name="product_image"),
+    path(
+        "products/<uuid:product_id>/image/remove/",
+        products.product_cover_remove,
+        name="product_image_remove",
+    ),
     path("products/<uuid:product_id>/archive/", products.product_archive, name="product_archive"),
     path("products/<uuid:product_id>/codes/", codes.product_codes, name="product_codes"),
     path(

@@ -7,9 +7,15 @@ import secrets
 import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw, ImageFont
 
 from catalog.models import Product
-from catalog.services import codes_add, product_create, product_file_replace
+from catalog.services import (
+    codes_add,
+    product_create,
+    product_file_replace,
+    product_image_replace,
+)
 
 Kind = Product.DeliveryKind
 # Delivered by Kassa itself; every other demo product is fulfilled by hand.
@@ -52,6 +58,18 @@ DEMO_PRODUCTS = {
 }
 
 
+# A few products get a cover (their initials on a colour) so the catalog shows
+# both covers and the placeholders of the others.
+DEMO_COVERS = {
+    "Steam Gift Card $20": (23, 64, 116),
+    "Netflix Gift Card $25": (155, 28, 31),
+    "Indie Album Download": (90, 60, 140),
+    "Game Pass Code (3 months)": (16, 124, 16),
+    "Logo Template Bundle": (204, 120, 20),
+    "Stock Photo Pack": (40, 110, 120),
+}
+
+
 def seed_products(*, merchants: dict, stdout) -> None:
     for email, products in DEMO_PRODUCTS.items():
         merchant = merchants[email]
@@ -74,6 +92,19 @@ def seed_products(*, merchants: dict, stdout) -> None:
             elif kind == Kind.DOWNLOAD:
                 product_file_replace(product=product, upload=_demo_album())
             stdout.write(f"created product {name}")
+    for product in Product.objects.filter(name__in=DEMO_COVERS, image_name=""):
+        product_image_replace(product=product, upload=_demo_cover(product.name))
+
+
+def _demo_cover(name: str) -> SimpleUploadedFile:
+    """A plain cover: the product's initials, white on its colour."""
+    cover = Image.new("RGB", (1280, 960), DEMO_COVERS[name])
+    initials = "".join(word[0] for word in name.split()[:2]).upper()
+    draw = ImageDraw.Draw(cover)
+    draw.text((640, 480), initials, fill="white", anchor="mm", font=ImageFont.load_default(360))
+    buffer = io.BytesIO()
+    cover.save(buffer, "PNG")
+    return SimpleUploadedFile(f"{initials.lower()}.png", buffer.getvalue(), "image/png")
 
 
 def _demo_codes(count: int) -> list[str]:

@@ -1,5 +1,7 @@
 """Demo orders for `manage.py seed_demo`: one in every state, some refunded."""
 
+import secrets
+
 from catalog.models import Product
 from orders.models import Order
 from orders.services import order_cancel, order_fulfill, order_place
@@ -38,7 +40,9 @@ def seed_orders(*, customer, merchant, stdout) -> None:
     wallet, card = Order.PaymentMethod.WALLET, Order.PaymentMethod.CARD
     created = 0
     if S.FULFILLED not in have:
-        order_fulfill(order=_place(customer, [cheap], wallet), actor=merchant)
+        # Fulfilled with the code the buyer gets, as a merchant's "Fulfil" does.
+        code = "-".join(secrets.token_hex(2).upper() for _ in range(3))
+        order_fulfill(order=_place(customer, [cheap], wallet), actor=merchant, note=f"GIFT-{code}")
         created += 1
     if S.PAID not in have:
         _place(customer, [cheap, other], wallet)

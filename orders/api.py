@@ -11,7 +11,7 @@ from core.clients import client_ip
 from core.idempotency import idempotent, is_html_form
 from core.money import StrictIntegerField
 from core.pagination import keyset_paginated, paginate, paginate_by_keyset, paginated
-from orders.limits import MAX_LINES, MAX_QUANTITY
+from orders.limits import MAX_FULFILMENT_NOTE, MAX_LINES, MAX_QUANTITY
 from orders.models import DeliveryAccess, Order
 from orders.selectors import (
     order_deliveries,
@@ -145,14 +145,29 @@ class OrderCancelApi(APIView):
 
 
 class OrderFulfillApi(APIView):
-    """Mark a paid order fulfilled (the merchant of every line, or an admin)."""
+    """Mark a paid order fulfilled (the merchant of every line, or an admin),
+    optionally with a `note` for the buyer: the code or message they get, on
+    their order page, in the email that the order is ready and as the order's
+    `fulfilment_note`. Kept encrypted; never in a webhook."""
 
     api_key_access = ApiKeyAccess.WRITE
 
-    @extend_schema(request=None, responses={200: OrderOutputSerializer})
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(
+            max_length=MAX_FULFILMENT_NOTE,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="Code or message for the buyer (optional).",
+        )
+
+    @extend_schema(request=InputSerializer, responses={200: OrderOutputSerializer})
     def post(self, request, order_id):
+        order = order_get_for_sellers(user=request.user, order_id=order_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         order = order_fulfill(
-            order=order_get_for_sellers(user=request.user, order_id=order_id), actor=request.user
+            order=order, actor=request.user, note=serializer.validated_data["note"]
         )
         return Response(OrderOutputSerializer(order, context={"request": request}).data)
 

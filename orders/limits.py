@@ -5,3 +5,5 @@ the cart and the forms offer no more than they allow."""
 MAX_QUANTITY = 100
 # Different products in one order (and so in one cart).
 MAX_LINES = 50
+# Characters of the code or message a merchant's "Fulfil" gives the buyer.
+MAX_FULFILMENT_NOTE = 2000

@@ -42,6 +42,9 @@ class Order(TimestampedModel):
     # shows it without a join), and what it took off: the lines' discounts.
     discount_code = models.CharField(max_length=40, blank=True, default="", db_default="")
     discount = models.BigIntegerField(default=0, db_default=0)
+    # What the merchant's "Fulfil" gave the buyer of a hand-delivered order (a
+    # code, a message), encrypted as codes are (core.crypto); empty: nothing.
+    fulfilment_note_ciphertext = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -185,6 +185,22 @@ def order_day_summary(*, since) -> dict:
     return {"orders": placed.count(), "revenue": paid["revenue"] or 0}
 
 
+def order_fulfilment_note(*, order: Order, viewer: User) -> str:
+    """The code or message the merchant's "Fulfil" gave the buyer ("" without
+    one): in full for the buyer, masked (as codes are) for anyone else and
+    while a card dispute withholds what the order delivered."""
+    if not order.fulfilment_note_ciphertext:
+        return ""
+    note = crypto.decrypt(order.fulfilment_note_ciphertext)
+    withheld = order.status in (Order.Status.DISPUTED, Order.Status.CHARGEBACK)
+    return note if order.buyer_id == viewer.pk and not withheld else crypto.mask(note)
+
+
+def order_lines_with_products(*, order: Order) -> QuerySet[OrderItem]:
+    """The order's lines with their products: how each is delivered."""
+    return order.items.select_related("product", "merchant").order_by("id")
+
+
 def order_deliveries(*, order: Order, viewer: User) -> list[dict]:
     """What an order delivered, line by line (manual lines have nothing to show).
 

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from core.links import link
 from orders.models import Order, OrderEvent
+from orders.selectors import order_fulfilment_note
 
 # Plain serializers with their fields spelled out: a ModelSerializer works its
 # fields out from the model on every use, which is a real share of a
@@ -86,6 +87,13 @@ class OrderOutputSerializer(serializers.Serializer):
 
 class OrderDetailOutputSerializer(OrderOutputSerializer):
     payment_urls = serializers.SerializerMethodField(help_text="Its payments, newest first.")
+    fulfilment_note = serializers.SerializerMethodField(
+        help_text="The code or message the merchant fulfilled it with; empty without one. "
+        "In full for the buyer, masked (AAAA-••••) for anyone else and while disputed."
+    )
+
+    def get_fulfilment_note(self, order) -> str:
+        return order_fulfilment_note(order=order, viewer=self.context["request"].user)
 
     @extend_schema_field(serializers.ListField(child=serializers.URLField()))
     def get_payment_urls(self, order) -> list[str]:
@@ -93,7 +101,10 @@ class OrderDetailOutputSerializer(OrderOutputSerializer):
         return [link(self, "payment-detail", payment_id=payment.pk) for payment in payments]
 
     def to_representation(self, order) -> dict:
-        return super().to_representation(order) | {"payment_urls": self.get_payment_urls(order)}
+        return super().to_representation(order) | {
+            "payment_urls": self.get_payment_urls(order),
+            "fulfilment_note": self.get_fulfilment_note(order),
+        }
 
 
 class OrderEventOutputSerializer(serializers.ModelSerializer):

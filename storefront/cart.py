@@ -24,6 +24,7 @@ class CartLine:
     available: int
     merchant_id: object = None
     discount: int = 0
+    delivery_kind: str = Product.DeliveryKind.MANUAL
 
     @property
     def gross(self) -> int:
@@ -117,6 +118,7 @@ def cart_lines(session) -> tuple[list[CartLine], list[str]]:
             # Unlimited downloads: as many as one order may hold.
             available=MAX_QUANTITY if product.unlimited_stock else product.stock.available,
             merchant_id=product.merchant_id,
+            delivery_kind=product.delivery_kind,
         )
         for product in products
     ]

@@ -1,7 +1,7 @@
 """Every write to the catalog. products: a merchant's listing; stock: the stock
 engine orders move units with; codes: gift cards and uploaded keys; licences:
 generated keys the merchant's software checks; files: a download product's
-file."""
+file; images: a product's cover image."""
 
 from catalog.services.codes import (
     code_void,
@@ -12,6 +12,7 @@ from catalog.services.codes import (
     codes_take,
 )
 from catalog.services.files import file_too_large, product_file_replace
+from catalog.services.images import product_image_remove, product_image_replace
 from catalog.services.licences import (
     licence_activate,
     licence_activations_reset,
@@ -56,6 +57,8 @@ __all__ = [
     "product_create",
     "product_delete",
     "product_file_replace",
+    "product_image_remove",
+    "product_image_replace",
     "product_update",
     "stock_adjust",
     "stock_apply",

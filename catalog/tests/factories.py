@@ -1,5 +1,8 @@
+import io
+
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from accounts.tests.factories import MerchantFactory
 from catalog.models import Product
@@ -50,3 +53,10 @@ def licence_product(*, merchant=None, stock=10, **fields) -> Product:
     return ProductFactory(
         merchant=merchant or MerchantFactory(), stock=stock, delivery_kind="licence", **fields
     )
+
+
+def image_upload(width=1600, height=1200, *, fmt="PNG", name="cover.png") -> SimpleUploadedFile:
+    """A real picture of that size, as a browser would send it."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 110, 180)).save(out, fmt)
+    return SimpleUploadedFile(name, out.getvalue(), content_type=f"image/{fmt.lower()}")

@@ -289,6 +289,10 @@ DOWNLOAD_TTL_HOURS = env.int("DOWNLOAD_TTL_HOURS", default=24)
 DOWNLOAD_LIMIT = env.int("DOWNLOAD_LIMIT", default=5)
 # How many fresh links a buyer may ask for per order line, beyond the first.
 DOWNLOAD_REISSUE_LIMIT = env.int("DOWNLOAD_REISSUE_LIMIT", default=5)
+# Product cover images (catalog/services/images.py): refused past this many
+# bytes, or past this many pixels (a small file can decode to a huge image).
+MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=5 * 1024 * 1024)
+MAX_IMAGE_PIXELS = env.int("MAX_IMAGE_PIXELS", default=40_000_000)
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 # Downloads go through Django's storage API: the filesystem under MEDIA_ROOT,

@@ -10,7 +10,7 @@ from accounts.decorators import merchant_required
 from core.exceptions import ApplicationError
 from core.money import format_money
 from core.pages import page_of, run_form_action
-from dashboard.forms import RefundForm
+from dashboard.forms import FulfilForm, RefundForm
 from orders.models import Order
 from orders.selectors import order_get_for_sellers, order_list_for_merchant
 from orders.services import order_fulfill
@@ -43,6 +43,7 @@ def sales(request):
             "order_id": order_id,
             "statuses": Order.Status.choices,
             "refund_form": RefundForm(),
+            "fulfil_form": FulfilForm(),
             "query": f"status={status}" if status else "",
         },
     )
@@ -51,9 +52,15 @@ def sales(request):
 @merchant_required
 @require_POST
 def sale_fulfil(request, order_id):
+    """Fulfil a paid order, with the code or message the buyer is to get, if any."""
     order = order_get_for_sellers(user=request.user, order_id=order_id)
+    form = FulfilForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("dashboard:sales")
     try:
-        order_fulfill(order=order, actor=request.user)
+        order_fulfill(order=order, actor=request.user, note=form.cleaned_data["note"])
     except ApplicationError as refused:
         messages.error(request, refused.message)
     else:

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from accounts.models import User
 from accounts.tests.totp import totp
 from catalog.models import Product
+from demo.catalog import DEMO_COVERS
 from orders.models import Discount, DownloadGrant, Order
 from payments.models import Checkout
 from wallets.verification import ledger_violations
@@ -25,6 +26,7 @@ def test_seed_demo_is_idempotent_and_creates_working_logins(api_client):
     assert Product.objects.count() == 12
     assert Discount.objects.get().code == "WELCOME10"
     assert Product.objects.filter(stock__available=0).count() == 1
+    assert Product.objects.exclude(image_name="").count() == len(DEMO_COVERS)
     statuses = set(
         Order.objects.filter(buyer__email="customer@example.com").values_list("status", flat=True)
     )

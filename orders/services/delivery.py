@@ -28,6 +28,7 @@ from orders.downloads import DownloadGone, DownloadUnavailable
 from orders.errors import OrderErrorCode
 from orders.locks import order_item_qs_for_update
 from orders.models import DeliveryAccess, DownloadGrant, Order, OrderItem
+from orders.selectors import order_fulfilment_note
 
 Kind = Product.DeliveryKind
 logger = logging.getLogger("kassa.orders")
@@ -186,12 +187,17 @@ def download_link_renew(*, order: Order, line_id: int, buyer: User) -> DownloadG
 
 
 def order_ready_email_send(*, order_id: str) -> None:
-    """ "Your order is ready": where to find the codes and files. The message
-    names no code, so no mail log or relay ever holds one."""
+    """ "Your order is ready": where to find the codes and files. It names no
+    code Kassa delivered, so no mail log or relay holds one; the note a
+    merchant fulfilled the order with is the merchant's own message to the
+    buyer, and is in it."""
     order = Order.objects.select_related("buyer").get(pk=order_id)
+    items = list(order.items.select_related("product"))
     context = {
         "order": order,
-        "items": list(order.items.all()),
+        "items": items,
+        "delivered": any(item.product.delivers_itself for item in items),
+        "note": order_fulfilment_note(order=order, viewer=order.buyer),
         "order_url": settings.SITE_URL + reverse("storefront:order", args=[order.pk]),
     }
     send_mail(

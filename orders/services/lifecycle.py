@@ -8,6 +8,9 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.locks import stock_lock
 from catalog.services import StockMove, codes_release
+from core import crypto
+from core.enqueue import enqueue_on_commit
+from core.task_names import SEND_ORDER_READY_EMAIL
 from events.services import events_record
 from orders.events import ORDER_CANCELLED, ORDER_FULFILLED, order_events
 from orders.locks import order_qs_for_update
@@ -76,8 +79,15 @@ def order_release_expired(*, now=None, batch_size: int = 500) -> int:
 
 
 @transaction.atomic
-def order_fulfill(*, order: Order, actor: User) -> Order:
-    """Mark a paid order fulfilled; invalid_transition (409) otherwise."""
+def order_fulfill(*, order: Order, actor: User, note: str = "") -> Order:
+    """Mark a paid order fulfilled, with `note` (a code, a message) for the
+    buyer if given, and email the buyer that it is ready; invalid_transition
+    (409) otherwise. The note is kept encrypted, and never goes in an event."""
     order = order_transition(order=order, to=S.FULFILLED, actor=actor, reason="fulfilled")
+    if note := note.strip():
+        order.fulfilment_note_ciphertext = crypto.encrypt(note)
+        order.save(update_fields=["fulfilment_note_ciphertext", "updated_at"])
     events_record(order_events(order, list(order.items.all()), ORDER_FULFILLED))
+    # A hand-delivered order is ready only now: its paid email could not say so.
+    enqueue_on_commit(SEND_ORDER_READY_EMAIL, str(order.pk))
     return order

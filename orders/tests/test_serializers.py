@@ -2,6 +2,7 @@
 the OpenAPI schema. These keep the two saying the same thing."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from rest_framework import serializers
 
@@ -21,7 +22,9 @@ def _through_the_fields(serializer_class, order, context):
 
 @pytest.fixture
 def context():
-    return {"request": RequestFactory().get("/api/v1/orders")}
+    request = RequestFactory().get("/api/v1/orders")
+    request.user = AnonymousUser()
+    return {"request": request}
 
 
 def test_a_paid_order_reads_as_its_declared_fields_say(buyer_with_two_lines, context):

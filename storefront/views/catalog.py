@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from catalog import cache
+from catalog.images import product_image
 from catalog.selectors import product_list_public
 from core.replica import reads_may_lag
 from storefront.forms import CatalogFilterForm
@@ -26,6 +27,9 @@ def _product_card(product) -> dict:
         "unlimited": product.unlimited_stock,
         "delivery_kind": product.delivery_kind,
         "purchasable": product.is_deliverable,
+        "activation_limit": product.activation_limit,
+        "licence_days": product.licence_days,
+        "image": product_image(product),
     }
 
 

@@ -25,7 +25,9 @@ from orders.models import DeliveryAccess, DownloadGrant, Order
 from orders.selectors import (
     order_deliveries,
     order_event_list,
+    order_fulfilment_note,
     order_get_visible,
+    order_lines_with_products,
     order_list_for_buyer,
     order_receipt,
 )
@@ -97,9 +99,14 @@ def order_detail(request, order_id):
     order = _own_order(request, order_id)
     deliveries = order_deliveries(order=order, viewer=request.user)
     _note_codes_shown(request, order, deliveries)
+    items = list(order_lines_with_products(order=order))
     context = _status_context(order) | {
         "events": order_event_list(order=order),
         "deliveries": deliveries,
+        "items": items,
+        # Lines the merchant sends by hand, and who sends them.
+        "by_hand": [item for item in items if not item.product.delivers_itself],
+        "note": order_fulfilment_note(order=order, viewer=request.user),
     }
     return render(request, "storefront/order_detail.html", context)
 

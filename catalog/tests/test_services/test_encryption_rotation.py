@@ -32,7 +32,7 @@ def test_codes_survive_a_key_rotation(settings):
         crypto._fernet.cache_clear()
         out = io.StringIO()
         call_command("rotate_encryption_key", stdout=out)
-    assert "re-encrypted 2 codes" in out.getvalue()
+    assert "re-encrypted 2 codes," in out.getvalue()
     crypto._fernet.cache_clear()
 
     with override_settings(KASSA_ENCRYPTION_KEYS=[new_key]):
