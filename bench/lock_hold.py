@@ -108,8 +108,8 @@ ROW_LOCK = re.compile(r"FOR (NO KEY )?UPDATE")
 
 def _is_lock(sql: str, table: str) -> bool:
     """The statement locks a row of `table`: a SELECT … FOR [NO KEY] UPDATE of it
-    (the first table of the FROM), or an UPDATE of it."""
-    if sql.lstrip().startswith(f'UPDATE "{table}"'):
+    (the first table of the FROM), or an UPDATE of it (on its own or in a WITH)."""
+    if f'UPDATE "{table}"' in sql:
         return True
     return bool(ROW_LOCK.search(sql)) and f'FROM "{table}"' in sql
 

@@ -223,7 +223,8 @@ def stock_take(
 
 
 def _take_statement(params: list, rows: list) -> tuple[str, list]:
-    stock, product = Stock._meta.db_table, Product._meta.db_table
+    quote = connection.ops.quote_name
+    stock, product = quote(Stock._meta.db_table), quote(Product._meta.db_table)
     # On SQLite the first write of a transaction already serialises every other.
     share = " FOR SHARE" if connection.features.has_select_for_update else ""
     # Only the models' own table names are formatted in; every value is a parameter.

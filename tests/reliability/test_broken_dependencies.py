@@ -14,6 +14,7 @@ from accounts.tests.factories import UserFactory
 from catalog.models import Stock
 from catalog.tests.factories import ProductFactory
 from conftest import PASSWORD, client_for
+from core.models import IdempotencyKey
 from core.tests.test_health import DEAD_REDIS
 from orders.models import Order
 from payments.gateways import TransientGatewayError, get_gateway
@@ -65,14 +66,16 @@ def test_a_database_lost_mid_checkout_leaves_no_partial_write(customer):
     funded_wallet(customer, 10_000)
     transfers = Transfer.objects.count()
 
-    # The connection dies after the order rows were written, before the money moved.
-    with mock.patch("orders.services.settlement.stock_apply", side_effect=_database_error(None)):
+    # The connection dies at the last statement, the stock's: after the order
+    # rows, the money and the key's recorded answer were written.
+    with mock.patch("orders.services.checkout.stock_take", side_effect=_database_error(None)):
         response = _checkout(client_for(customer), product)
 
     assert response.status_code == 503
     assert not Order.objects.exists()
     assert Stock.objects.get(pk=product.pk).available == 5
     assert Transfer.objects.count() == transfers
+    assert not IdempotencyKey.objects.exists()  # a retry runs afresh
 
 
 @pytest.mark.parametrize("sqlstate", ["40P01", "40001"])
