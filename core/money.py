@@ -30,6 +30,9 @@ class StrictIntegerField(serializers.IntegerField):
         return isinstance(getattr(self.root, "initial_data", None), QueryDict)
 
 
+MINOR_UNITS_HELP = "In cents (minor units): 2500 is $25.00."
+
+
 class AmountField(StrictIntegerField):
     """A positive number of minor units, capped at MAX_AMOUNT."""
 
@@ -38,6 +41,7 @@ class AmountField(StrictIntegerField):
     }
 
     def __init__(self, *, min_value: int = 1, max_value: int = MAX_AMOUNT, **kwargs):
+        kwargs.setdefault("help_text", MINOR_UNITS_HELP)
         super().__init__(min_value=min_value, max_value=max_value, **kwargs)
 
 

@@ -202,12 +202,19 @@ class OrderRefundApi(APIView):
 
 class WalletDepositApi(APIView):
     """Top up your wallet by card: 201 once the charge succeeds, 202 while the gateway
-    has not answered, 402 when the card is declined."""
+    has not answered, 402 when the card is declined.
+
+    Test cards of the simulated gateway (no real money moves): tok_visa pays at
+    once; tok_flaky fails twice, then pays; tok_chargeDeclined is declined;
+    tok_timeout never answers; tok_dispute_won and tok_dispute_lost pay, then are
+    disputed (the merchant wins, or loses)."""
 
     class InputSerializer(serializers.Serializer):
         amount = AmountField()
         currency = CurrencyField(required=False)
-        card_token = serializers.CharField(max_length=255)
+        card_token = serializers.CharField(
+            max_length=255, help_text="A test card, such as tok_visa (see above)."
+        )
         description = serializers.CharField(max_length=255, required=False, default="")
 
     @extend_schema(

@@ -19,14 +19,27 @@ from wallets.services import deposit_amount_check
 # --- catalog and cart ---------------------------------------------------------------
 
 
+# ?sort= on the catalog: its values, the selector's ordering, the label shown.
+SORTS = {
+    "": (None, "Newest"),
+    "price": ("price", "Price"),
+    "price-desc": ("-price", "Price, high to low"),
+}
+
+
 class CatalogFilterForm(forms.Form):
-    """The storefront's search and price range, typed in major units."""
+    """The storefront's search, sort and price range (typed in major units)."""
 
     q = forms.CharField(
         label="Search",
         required=False,
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    sort = forms.ChoiceField(
+        label="Sort",
+        required=False,
+        choices=[(key, label) for key, (_, label) in SORTS.items()],
     )
     min_price = forms.CharField(label="Lowest price", required=False, max_length=20)
     max_price = forms.CharField(label="Highest price", required=False, max_length=20)
@@ -48,7 +61,14 @@ class CatalogFilterForm(forms.Form):
 
     def filters(self) -> dict:
         """The validated filters, in the shape product_list_public takes."""
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        filters = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name != "sort"
+        }
+        if ordering := SORTS.get(self.cleaned_data.get("sort"), (None,))[0]:
+            filters["ordering"] = ordering
+        return filters
 
 
 class CartAddForm(forms.Form):

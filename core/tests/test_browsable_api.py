@@ -11,6 +11,7 @@ from catalog.tests.factories import ProductFactory
 from conftest import client_for
 from orders.models import Order
 from orders.tests.factories import place_order
+from payments.gateways import TEST_CARDS
 from payments.services import checkout_create
 from payments.tests.factories import card_order, pay_order
 from wallets.models import Wallet
@@ -45,6 +46,21 @@ def test_a_deposit_posted_from_the_html_form_runs_once_and_a_resubmit_replays():
     assert (first.status_code, again.status_code) == (201, 201)
     assert again["Idempotent-Replayed"] == "true"
     assert Wallet.objects.get(owner=user).balance == 2500
+
+
+def test_the_deposit_form_names_each_field_says_amounts_are_cents_and_lists_test_cards():
+    page = _browser(UserFactory()).get("/api/v1/wallet/deposit", **HTML).content.decode()
+
+    form = page[page.index('id="post-object-form"') :]
+    form = form[: form.index("</form>")]
+    for name in ("amount", "currency", "card_token", "description"):
+        control = re.search(rf'<input id="([^"]+)"[^>]* name="{name}"', form)
+        assert control, f"the {name} input has no id"
+        assert f'<label for="{control.group(1)}"' in form, f"no label names the {name} input"
+    assert "In cents (minor units): 2500 is $25.00" in form
+    assert '<html lang="en">' in page
+    for token, _ in TEST_CARDS:
+        assert token in page[: page.index('id="post-object-form"')], f"{token} is not described"
 
 
 def test_an_order_a_card_payment_and_a_refund_from_html_forms(django_capture_on_commit_callbacks):

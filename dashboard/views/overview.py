@@ -7,9 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.decorators import merchant_required
-from core.charts import HEIGHT as CHART_HEIGHT
-from core.charts import WIDTH as CHART_WIDTH
-from core.charts import daily_bars
+from core.charts import daily_chart
 from core.money import default_currency
 from core.replica import reads_may_lag
 from orders.selectors import (
@@ -37,8 +35,7 @@ def overview(request):
         "failed": payment_failed_count_for_merchant(
             merchant=request.user, since=now - timedelta(hours=24)
         ),
-        "bars": daily_bars(daily, last_day=today.date()),
-        "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT},
+        "chart": daily_chart(daily, last_day=today.date()),
         "currency": default_currency(),
     }
     return render(request, "dashboard/overview.html", context)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError
+from core.money import default_currency
 from core.pages import run_form_action
 from orders.errors import OrderErrorCode
 from orders.limits import MAX_QUANTITY
@@ -25,6 +26,7 @@ from storefront.cart import (
     cart_with_discount,
 )
 from storefront.forms import CartAddForm, CartUpdateForm, CheckoutForm, DiscountCodeForm
+from wallets.selectors import wallet_balances
 
 
 @login_required
@@ -66,14 +68,21 @@ def _say_dropped(request, dropped: list[str]) -> None:
 
 def _cart_context(request, lines, form) -> dict:
     code = cart_discount_code(request.session)
+    currency = lines[0].currency if lines else default_currency()
+    total = sum(line.subtotal for line in lines)
+    wallet = None
+    if request.user.is_authenticated:
+        wallet = wallet_balances(user=request.user, currency=currency).available
     return {
         "lines": lines,
-        "total": sum(line.subtotal for line in lines),
+        "total": total,
         "discount": sum(line.discount for line in lines),
         "currency": lines[0].currency if lines else "",
         "form": form,
         "discount_form": DiscountCodeForm(initial={"code": code}),
         "discount_code": code,
+        "wallet_balance": wallet,
+        "wallet_short": max(total - wallet, 0) if wallet is not None else 0,
     }
 
 

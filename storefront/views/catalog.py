@@ -90,7 +90,12 @@ def _render_product_list(request):
     return render(
         request,
         "storefront/product_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "searching": bool(filters)},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "searching": bool(filters.keys() - {"ordering"}),
+        },
     )
 
 

@@ -20,8 +20,8 @@ def test_a_deposit_from_the_browsable_api_form_runs_once(page, csp_violations):
 
     expect(page.get_by_role("heading", name="Wallet Deposit", exact=True)).to_be_visible()
     form = page.locator("#post-object-form form")
-    form.locator("[name=amount]").fill("2500")  # DRF's labels have no for=
-    form.locator("[name=card_token]").fill("tok_visa")
+    form.get_by_label("Amount").fill("2500")
+    form.get_by_label("Card token").fill("tok_visa")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "browsable-api-deposit.png", full_page=True)
     form.get_by_role("button", name="POST").click()

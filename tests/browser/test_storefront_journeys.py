@@ -10,10 +10,11 @@ from catalog.models import Stock
 from catalog.tests.factories import ProductFactory, code_product
 from conftest import PASSWORD
 from orders.models import Order
+from orders.tests.factories import place_order
 from payments.models import Payment
 from payments.services import checkout_create, payment_process
 from payments.tasks import process_payment_task
-from tests.browser.checks import check_page, log_in
+from tests.browser.checks import check_page, check_phone_page, log_in
 from tests.browser.conftest import DESKTOP, PHONE
 from wallets.tests.factories import funded_wallet
 
@@ -110,6 +111,7 @@ def test_a_flaky_card_shows_processing_then_paid_and_its_code_without_a_reload(p
     page.get_by_role("button", name="Pay").click()
 
     expect(page.locator("#order-status")).to_contain_text("Processing payment")
+    expect(page.locator("#order-status .spinner")).to_be_visible()
     url = page.url
     (payment_id,) = queued[0]
     for _ in range(3):
@@ -231,3 +233,56 @@ def test_account_and_empty_pages_pass_the_same_checks(page):
     for path in ("/cart/", "/orders/", "/wallet/", "/account/password/"):
         page.goto(path)
         check_page(page)
+
+
+def test_every_page_a_customer_sees_passes_the_checks_on_a_phone(page, csp_violations):
+    customer = UserFactory()
+    funded_wallet(customer, 10_000)
+    product = ProductFactory(name="Game gift card 25", price=2500, stock=5)
+    order = place_order(customer, [(product, 1)])
+    ProductFactory(name="Photo editor licence", price=1999, stock=3)
+
+    for path in ("/", f"/products/{product.pk}/", "/login/", "/register/"):
+        page.goto(path)
+        check_phone_page(page)
+    page.goto("/login/")
+    log_in(page, customer.email, PASSWORD)
+    _add_to_cart(page, product)
+    for path in ("/cart/", "/orders/", f"/orders/{order.pk}/", "/wallet/", "/?sort=price"):
+        page.goto(path)
+        check_phone_page(page)
+    page.goto("/api/v1/wallet/deposit")
+    expect(page.get_by_label("Amount")).to_be_visible()  # a label tied to its input
+    check_phone_page(page, header=False)
+    assert csp_violations == []
+
+
+def test_on_a_phone_the_links_are_behind_menu(page):
+    customer = UserFactory()
+    page.goto("/login/")
+    log_in(page, customer.email, PASSWORD)
+    page.set_viewport_size(PHONE)
+
+    expect(page.get_by_role("link", name="Wallet")).to_be_hidden()
+    page.get_by_text("Menu", exact=True).click()
+    page.get_by_role("link", name="Wallet").click()
+
+    expect(page.get_by_role("heading", name="Your wallet")).to_be_visible()
+
+
+def test_a_sent_form_shows_its_button_busy_and_takes_no_second_click(page):
+    customer = UserFactory()
+    page.goto("/login/")
+    # The answer goes to a frame, so this page stays to be looked at.
+    page.evaluate(
+        "() => { document.body.insertAdjacentHTML('beforeend', '<iframe name=sink hidden></iframe>');"
+        " document.querySelector('main form').target = 'sink'; }"
+    )
+    page.get_by_label("Email").fill(customer.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    button = page.get_by_role("button", name="Log in")
+    with page.expect_response(lambda response: response.request.method == "POST"):
+        button.click()
+
+    expect(button).to_be_disabled()
+    expect(button).to_have_attribute("aria-busy", "true")

@@ -97,6 +97,17 @@ def test_dashboard_overview_counts_todays_sales(two_shops):
     assert "<svg" in html and "Revenue, last 30 days" in html
 
 
+def test_the_revenue_chart_labels_its_axes_and_says_its_figures_in_words(two_shops):
+    html = _logged_in(two_shops[0]["merchant"]).get("/dashboard/").content.decode()
+    chart = html[html.index('<svg class="chart"') : html.index("</svg>")]
+    today = date.today()
+
+    assert "Revenue (USD)" in chart and "Day (UTC)" in chart
+    assert ">$0.00</text>" in chart and ">$20.00</text>" in chart  # 0 to the best day
+    assert f">{today.day} {today:%b}</text>" in chart
+    assert f"$20.00 in all, the most on {today.day} {today:%b} ($20.00)" in chart
+
+
 def test_exports_parse_and_sum_to_the_ledger(two_shops):
     shop = two_shops[0]
     client = _logged_in(shop["merchant"])

@@ -1,6 +1,8 @@
 """The storefront's pages through Django's test client: what each form does,
 refuses and replays (the browser journeys are in tests/browser/)."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -80,6 +82,59 @@ def test_the_price_filter_takes_major_units_and_says_what_is_wrong():
 
     assert "Dear" in found and "Cheap" not in found
     assert "USD amounts have 2 decimal places." in wrong
+
+
+def _product_names(html: str) -> list[str]:
+    """The catalog's product links, in page order."""
+    return re.findall(r'<a href="/products/[^"]+/"[^>]*>([^<]+)</a>', html)
+
+
+def test_the_catalog_sorts_newest_first_or_by_price_and_keeps_the_search():
+    ProductFactory(name="Mid voucher", price=2000)
+    ProductFactory(name="Dear voucher", price=5000)
+    ProductFactory(name="Cheap voucher", price=500)
+    ProductFactory(name="Photo pack", price=100)
+    client = Client()
+
+    newest = client.get("/").content.decode()
+    by_price = client.get("/?sort=price&q=voucher").content.decode()
+    dearest = client.get("/?sort=price-desc&q=voucher").content.decode()
+
+    assert _product_names(newest) == [
+        "Photo pack",
+        "Cheap voucher",
+        "Dear voucher",
+        "Mid voucher",
+    ]
+    assert _product_names(by_price) == ["Cheap voucher", "Mid voucher", "Dear voucher"]
+    assert _product_names(dearest) == ["Dear voucher", "Mid voucher", "Cheap voucher"]
+    assert '<option value="price" selected>Price</option>' in by_price
+    assert "3 products found." in by_price
+
+
+def test_the_catalog_sort_is_carried_to_the_next_page():
+    for n in range(13):
+        ProductFactory(name=f"Card {n:02}", price=100 * (13 - n))
+
+    first = Client().get("/?sort=price").content.decode()
+    second = Client().get("/?sort=price&page=2").content.decode()
+
+    assert "sort=price&amp;page=2" in first
+    assert _product_names(first)[0] == "Card 12" and _product_names(second) == ["Card 00"]
+
+
+def test_the_cart_says_what_the_wallet_holds_and_how_much_is_missing():
+    buyer = UserFactory()
+    funded_wallet(buyer, 1_000)
+    client = _logged_in(buyer)
+    client.post("/cart/add/", {"product_id": ProductFactory(price=400).pk, "quantity": 1})
+
+    enough = client.get("/cart/").content.decode()
+    client.post("/cart/add/", {"product_id": ProductFactory(price=2500).pk, "quantity": 1})
+    short = client.get("/cart/").content.decode()
+
+    assert "Your wallet holds $10.00." in enough
+    assert "Your wallet holds $10.00: $19.00 short of this order" in short
 
 
 def test_a_wallet_order_from_the_cart_is_paid_and_the_cart_emptied():
