@@ -97,6 +97,9 @@ def server_env(database_url: str, **extra) -> dict:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DB_CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
+        # The buyers' tokens are minted once at seed time; a full run (the
+        # growth seeding included) outlives a 15-minute token.
+        "JWT_ACCESS_MINUTES": "240",
         **extra,
     }
 
