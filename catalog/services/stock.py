@@ -108,13 +108,7 @@ def stock_apply(
                 }
             )
     if short:
-        listed = ", ".join(line["name"] or line["product_id"] for line in short)
-        raise ApplicationError(
-            f"Not enough stock for: {listed}.",
-            code=CatalogErrorCode.INSUFFICIENT_STOCK,
-            status=409,
-            extra={"products": short},
-        )
+        raise _insufficient_stock(short)
     movements, events = [], []
     now = timezone.now()
     for product_id, units in quantities.items():
@@ -275,8 +269,13 @@ def _refuse(refused, products: dict, quantities: dict, names: dict):
         # The refused one is listed even if units came back since its statement.
         if pid == refused or (not products[pid].unlimited_stock and rows[pid].available < units)
     ]
+    raise _insufficient_stock(short)
+
+
+def _insufficient_stock(short: list[dict]) -> ApplicationError:
+    """short: [{product_id, name, requested, available}], every product short."""
     listed = ", ".join(line["name"] or line["product_id"] for line in short)
-    raise ApplicationError(
+    return ApplicationError(
         f"Not enough stock for: {listed}.",
         code=CatalogErrorCode.INSUFFICIENT_STOCK,
         status=409,
