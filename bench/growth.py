@@ -79,9 +79,9 @@ WITH numbered AS (
   JOIN growth_products p ON p.n = i %% (SELECT count(*) FROM growth_products)
   JOIN growth_buyers b ON b.n = i %% (SELECT count(*) FROM growth_buyers)
 ), orders AS (
-  INSERT INTO orders_order (id, buyer_id, status, payment_method, total, currency,
+  INSERT INTO orders_order (id, serial, buyer_id, status, payment_method, total, currency,
                             refunded_amount, reserved_until, created_at, updated_at)
-  SELECT order_id, buyer_id, 'FULFILLED', 'WALLET', price, 'USD', 0, NULL,
+  SELECT order_id, nextval('orders_order_serial_seq'), buyer_id, 'FULFILLED', 'WALLET', price, 'USD', 0, NULL,
          now() - make_interval(secs => %(orders)s - i), now() - make_interval(secs => %(orders)s - i)
   FROM numbered
 )

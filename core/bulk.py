@@ -53,31 +53,62 @@ def insert_together(
         sql, row_params = _update_sql(row, fields, connection)
         ctes.append(f'"update_{index}" AS ({sql})')
         params.extend(row_params)
+    # What the database makes for a one-row earlier batch (an order's serial,
+    # not keys) comes back as extra columns of the last batch's RETURNING.
+    made_earlier = []
     for index, (batch_model, batch_objs) in enumerate(batches[:-1]):
-        ((sql, batch_params),) = _compiler(batch_model, batch_objs, using).as_sql()
+        compiler = _compiler(batch_model, batch_objs, using)
+        made = [f for f in _made_by_database(batch_model, batch_objs) if not f.primary_key]
+        if made:
+            if len(batch_objs) != 1:
+                raise ValueError(f"{batch_model.__name__}: values made by the database, many rows")
+            compiler.returning_fields = made
+            made_earlier.append((f'"batch_{index}"', batch_objs[0], made, compiler))
+        ((sql, batch_params),) = compiler.as_sql()
         ctes.append(f'"batch_{index}" AS ({sql})')
         params.extend(batch_params)
     last = _compiler(model, objs, using)
-    returning = [
-        f for f in model._meta.db_returning_fields if objs[0].pk is None or not f.primary_key
-    ]
+    returning = _made_by_database(model, objs)
     last.returning_fields = returning or None
     ((sql, last_params),) = last.as_sql()
+    quote = connection.ops.quote_name
+    extra = [
+        f"(SELECT {quote(field.column)} FROM {cte})"  # noqa: S608 (a column and a CTE name)
+        for cte, _, made, _ in made_earlier
+        for field in made
+    ]
+    if extra:
+        sql += (", " if returning else " RETURNING ") + ", ".join(extra)
     statement = f"WITH {', '.join(ctes)} {sql}" if ctes else sql
     with connection.cursor() as cursor:
         cursor.execute(statement, (*params, *last_params))
-        rows = cursor.fetchall() if returning else []
+        rows = cursor.fetchall() if returning or extra else []
     if rows:
-        converters = last.get_converters([f.get_col(model._meta.db_table) for f in returning])
-        if converters:
-            rows = list(last.apply_converters(rows, converters))
+        own, rest = len(returning), rows[0][len(returning) :]
+        for _, obj, made, compiler in made_earlier:
+            _set_returned(compiler, obj, made, rest[: len(made)], type(obj))
+            rest = rest[len(made) :]
         for obj, row in zip(objs, rows, strict=True):
-            for field, value in zip(returning, row, strict=True):
-                setattr(obj, field.attname, value)
+            _set_returned(last, obj, returning, row[:own], model)
     for _, batch_objs in batches:
         for obj in batch_objs:
             obj._state.adding = False
             obj._state.db = using
+
+
+def _made_by_database(model: type[Model], objs: list[Model]) -> list:
+    """The fields an INSERT of `objs` reads back: a key the database makes, and
+    values it makes (db_returning: an order's serial)."""
+    return [f for f in model._meta.db_returning_fields if objs[0].pk is None or not f.primary_key]
+
+
+def _set_returned(compiler, obj: Model, fields: list, values, model: type[Model]) -> None:
+    row = [tuple(values)]
+    converters = compiler.get_converters([f.get_col(model._meta.db_table) for f in fields])
+    if converters:
+        row = list(compiler.apply_converters(row, converters))
+    for field, value in zip(fields, row[0], strict=True):
+        setattr(obj, field.attname, value)
 
 
 def _update_sql(row: Model, names: list[str], connection):

@@ -31,11 +31,13 @@ class OrderAdmin(ReadOnlyAdminMixin, MerchantScopedAdmin):
     total_display = money_display("total", label="total")
     refunded_display = money_display("refunded_amount", label="refunded")
     exclude = ["total", "currency", "refunded_amount"]  # shown formatted, read-only
-    list_display = ["id", "buyer", "status", "payment_method", "total_display", "created_at"]
+    list_display = ["number", "buyer", "status", "payment_method", "total_display", "created_at"]
     list_filter = ["status", "payment_method", "currency"]
     search_fields = ["id", "buyer__email", "items__name"]
+    search_help_text = "An order number (K-10482), an id, a buyer's email or a product's name."
     list_select_related = ["buyer"]
     readonly_fields = [
+        "number",
         "id",
         "buyer",
         "status",
@@ -48,6 +50,12 @@ class OrderAdmin(ReadOnlyAdminMixin, MerchantScopedAdmin):
     ]
     inlines = [OrderItemInline, OrderEventInline]
     actions = ["fulfil", "cancel"]
+
+    def get_search_results(self, request, queryset, search_term):
+        serial = Order.serial_from_number(search_term)
+        if serial is not None:
+            return queryset.filter(serial=serial), False
+        return super().get_search_results(request, queryset, search_term)
 
     def has_change_permission(self, request, obj=None):
         # Actions need it; every field is read-only.

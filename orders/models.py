@@ -7,6 +7,39 @@ from django.db.models.functions import Lower
 
 from core.models import AppendOnlyModel, TimestampedModel
 
+# The first order is K-10001: numbers people read out have five digits from
+# the start, and a count that began at 1 would tell how few orders there are.
+FIRST_ORDER_SERIAL = 10001
+ORDER_SERIAL_SEQUENCE = "orders_order_serial_seq"
+
+
+class NextOrderSerial(models.Expression):
+    """The next order's serial, made by the database in the INSERT itself (no
+    statement of its own): PostgreSQL's sequence; on SQLite, which has one
+    writer at a time, one more than the largest (the unique index backs both)."""
+
+    output_field = models.BigIntegerField()
+
+    def as_sql(self, compiler, connection):
+        table = connection.ops.quote_name(Order._meta.db_table)
+        sql = f'(SELECT COALESCE(MAX("serial") + 1, %s) FROM {table})'  # noqa: S608 (a table name)
+        return sql, [FIRST_ORDER_SERIAL]
+
+    def as_postgresql(self, compiler, connection):
+        return "nextval(%s)", [ORDER_SERIAL_SEQUENCE]
+
+
+class OrderSerialField(models.BigIntegerField):
+    """A number the database gives each new order, read back by the INSERT's
+    RETURNING as keys it makes are."""
+
+    db_returning = True
+
+    def pre_save(self, model_instance, add):
+        if add and getattr(model_instance, self.attname) is None:
+            return NextOrderSerial()
+        return super().pre_save(model_instance, add)
+
 
 class Order(TimestampedModel):
     class Status(models.TextChoices):
@@ -26,6 +59,7 @@ class Order(TimestampedModel):
         CARD = "CARD"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    serial = OrderSerialField(unique=True, editable=False, help_text="Read as K-10482.")
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
     )
@@ -76,10 +110,18 @@ class Order(TimestampedModel):
     def __str__(self):
         return f"Order {self.pk} ({self.status})"
 
+    NUMBER_PREFIX = "K-"
+
     @property
     def number(self) -> str:
-        """What people read out and search their mail for: the id's first part."""
-        return str(self.pk)[:8].upper()
+        """What people read out and search their mail for: K-10482."""
+        return f"{self.NUMBER_PREFIX}{self.serial}"
+
+    @classmethod
+    def serial_from_number(cls, text: str) -> int | None:
+        """The serial of "K-10482" (or "k 10482", "10482"), None if it is none."""
+        digits = text.strip().upper().removeprefix("K").lstrip("-# ")
+        return int(digits) if digits.isdigit() and len(digits) < 16 else None
 
     @property
     def refundable(self) -> int:

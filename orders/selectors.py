@@ -84,13 +84,15 @@ def order_list_for_buyer(*, buyer: User, status: str | None = None) -> QuerySet[
 
 
 def order_list_for_merchant(
-    *, merchant: User, status: str | None = None, order_id=None
+    *, merchant: User, status: str | None = None, order_id=None, serial: int | None = None
 ) -> QuerySet[Order]:
     queryset = Order.objects.filter(_sells_in(merchant)).select_related("buyer")
     if status:
         queryset = queryset.filter(status=status)
     if order_id:
         queryset = queryset.filter(pk=order_id)
+    if serial is not None:
+        queryset = queryset.filter(serial=serial)
     return _with_items(queryset.order_by("-created_at", "id"))
 
 

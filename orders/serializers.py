@@ -27,6 +27,9 @@ class OrderItemOutputSerializer(serializers.Serializer):
 
 class OrderOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
+    number = serializers.CharField(
+        read_only=True, help_text="What people read out and search their mail for: K-10482."
+    )
     status = serializers.ChoiceField(choices=Order.Status.choices, read_only=True)
     total = serializers.IntegerField(
         read_only=True, help_text="Minor units, from the database prices."
@@ -59,6 +62,7 @@ class OrderOutputSerializer(serializers.Serializer):
         the schema (tests compare the two)."""
         return {
             "id": str(order.pk),
+            "number": order.number,
             "status": str(order.status),
             "total": order.total,
             "currency": order.currency,

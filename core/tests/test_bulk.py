@@ -43,6 +43,7 @@ def test_rows_of_three_models_referencing_each_other_are_all_written():
         assert len(queries.captured_queries) == 1
     stored = Order.objects.get(pk=order.pk)
     assert stored.created_at is not None and stored.total == 300
+    assert order.serial is not None and order.serial == stored.serial  # made by the database
     assert list(stored.events.values_list("reason", flat=True)) == ["placed"]
     assert [line.pk for line in lines] == list(
         stored.items.order_by("pk").values_list("pk", flat=True)

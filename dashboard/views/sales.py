@@ -1,6 +1,7 @@
 """Sales: the orders with the merchant's products, "Fulfil" and "Refund"."""
 
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -30,10 +31,14 @@ def sales(request):
     if status not in Order.Status.values:
         status = None
     order_id = _uuid_or_none(request.GET.get("order"))
-    orders = page_of(
-        request,
-        order_list_for_merchant(merchant=request.user, status=status, order_id=order_id),
+    number = request.GET.get("number", "").strip()
+    serial = Order.serial_from_number(number) if number else None
+    listed = order_list_for_merchant(
+        merchant=request.user, status=status, order_id=order_id, serial=serial
     )
+    if number and serial is None:
+        listed = listed.none()
+    orders = page_of(request, listed)
     return render(
         request,
         "dashboard/sales.html",
@@ -41,10 +46,11 @@ def sales(request):
             "page": orders,
             "status": status,
             "order_id": order_id,
+            "number": number,
             "statuses": Order.Status.choices,
             "refund_form": RefundForm(),
             "fulfil_form": FulfilForm(),
-            "query": f"status={status}" if status else "",
+            "query": urlencode({k: v for k, v in (("status", status), ("number", number)) if v}),
         },
     )
 
