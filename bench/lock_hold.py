@@ -40,8 +40,16 @@ def _watched_rows(database_url: str, scenario: dict) -> dict:
                 " AND currency = 'USD' ORDER BY shard"
             )
         ]
+        buckets = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM catalog_stockbucket WHERE product_id = ANY(%s::uuid[])",
+                [scenario["stock"]],
+            )
+        ]
     return {
         "stock": ("catalog_stock", "product_id", scenario["stock"]),
+        "stock_bucket": ("catalog_stockbucket", "id", buckets),
         "merchant_wallet": ("wallets_wallet", "id", [scenario["merchant_wallet"]]),
         "clearing_shard": ("wallets_wallet", "id", shards),
     }
@@ -114,7 +122,11 @@ def _is_lock(sql: str, table: str) -> bool:
     return bool(ROW_LOCK.search(sql)) and f'FROM "{table}"' in sql
 
 
-CONTENDED = {"stock": "catalog_stock", "clearing_shard": "wallets_wallet"}
+CONTENDED = {
+    "stock": "catalog_stock",
+    "stock_bucket": "catalog_stockbucket",
+    "clearing_shard": "wallets_wallet",
+}
 
 
 def in_process(work: Path, checkouts: int) -> dict:

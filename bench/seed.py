@@ -16,6 +16,8 @@ MERCHANTS = 50
 PRODUCTS_PER_MERCHANT = 20
 BUYER_FUNDS = 10**11  # enough for any run at any speed
 HOT_STOCK = 10**9
+# The hot product is a flash sale's: its stock spread over this many buckets.
+HOT_BUCKETS = 8
 
 
 def prepare(out_dir: Path) -> dict:
@@ -50,7 +52,12 @@ def prepare(out_dir: Path) -> dict:
     for buyer in buyers:
         wallet_deposit(user=buyer, amount=BUYER_FUNDS, currency="USD")
     hot = product_create(
-        merchant=merchants[0], name="Hot gift card", price=1000, currency="USD", stock=HOT_STOCK
+        merchant=merchants[0],
+        name="Hot gift card",
+        price=1000,
+        currency="USD",
+        stock=HOT_STOCK,
+        stock_buckets=HOT_BUCKETS,
     )
     spread = [
         product_create(
@@ -105,7 +112,12 @@ def flash(units: int) -> dict:
 
     merchant = User.objects.get(email="merchant2@bench.example")
     product = product_create(
-        merchant=merchant, name="Flash sale", price=700, currency="USD", stock=units
+        merchant=merchant,
+        name="Flash sale",
+        price=700,
+        currency="USD",
+        stock=units,
+        stock_buckets=HOT_BUCKETS,
     )
     return {"product": str(product.pk)}
 
@@ -114,9 +126,9 @@ def movements(product_id: str) -> dict:
     """One product's stock and the sum of its movements, which must agree."""
     from django.db.models import Sum
 
-    from catalog.models import Stock, StockMovement
+    from catalog.models import Product, StockMovement
 
-    stock = Stock.objects.get(pk=product_id)
+    stock = Product.objects.get(pk=product_id).stock_counts  # its buckets' included
     moved = StockMovement.objects.filter(product_id=product_id).aggregate(
         available=Sum("delta_available"), sold=Sum("delta_sold"), reserved=Sum("delta_reserved")
     )
@@ -125,8 +137,7 @@ def movements(product_id: str) -> dict:
         "sold": stock.sold,
         "reserved": stock.reserved,
         "movements": moved,
-        "movements_add_up": moved
-        == {"available": stock.available, "sold": stock.sold, "reserved": stock.reserved},
+        "movements_add_up": moved == stock._asdict(),
     }
 
 
@@ -134,7 +145,7 @@ def check() -> dict:
     """Invariants after load: stock matches orders, payments match orders, books balance."""
     from django.db.models import Min, Q, Sum
 
-    from catalog.models import Stock
+    from catalog.models import Stock, StockBucket
     from orders.models import Order, OrderItem
     from payments.models import Payment
     from wallets.verification import ledger_violations
@@ -145,9 +156,19 @@ def check() -> dict:
             or 0
         )
 
-    stock = Stock.objects.aggregate(
-        sold=Sum("sold"), reserved=Sum("reserved"), lowest=Min("available")
+    rows = Stock.objects.aggregate(
+        sold=Sum("sold", default=0), reserved=Sum("reserved", default=0), lowest=Min("available")
     )
+    # A flash sale's units sold or reserved from its buckets.
+    buckets = StockBucket.objects.aggregate(
+        sold=Sum("sold", default=0), reserved=Sum("reserved", default=0), lowest=Min("available")
+    )
+    lowest = [v for v in (rows["lowest"], buckets["lowest"]) if v is not None]
+    stock = {
+        "sold": rows["sold"] + buckets["sold"],
+        "reserved": rows["reserved"] + buckets["reserved"],
+        "lowest": min(lowest, default=None),
+    }
     paid_card_orders = Order.objects.filter(
         payment_method="CARD", status__in=["PAID", "FULFILLED", "REFUNDED"]
     )

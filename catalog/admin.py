@@ -91,7 +91,7 @@ class ProductAdmin(MerchantScopedAdmin):
 
     @admin.display(description="available", ordering="stock__available")
     def available(self, product):
-        return product.stock.available
+        return product.stock_counts.available
 
     def get_fields(self, request, obj=None):
         fields = ["name", "description", "price", "currency", "is_active"]

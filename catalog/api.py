@@ -61,6 +61,9 @@ def _cached_response(request, kind: str, params: dict, build):
     return HttpResponse(body, content_type="application/json")
 
 
+MAX_STOCK_BUCKETS = 64
+
+
 class _ProductInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
@@ -91,6 +94,14 @@ class _ProductInput(serializers.Serializer):
         min_value=1,
         max_value=36500,
         help_text="Licence products: days a key is valid from payment; null (default): forever.",
+    )
+    stock_buckets = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_STOCK_BUCKETS,
+        help_text="For a flash sale: the available units spread over this many rows, each "
+        "sale locking one at random, so sales of this product stop waiting for each other "
+        "(docs/scaling.md). 1 (default): one stock row. Not for unlimited stock.",
     )
 
 

@@ -1,8 +1,10 @@
 import uuid
+from functools import cached_property
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from core.models import AppendOnlyModel, TimestampedModel
 
@@ -69,6 +71,13 @@ class Product(TimestampedModel):
         blank=True,
         help_text="Licence products: days a key is valid from payment. Empty: forever.",
     )
+    # A flash sale's: the units spread over this many rows (StockBucket) so that
+    # its sales stop waiting for one row (docs/scaling.md). 1: the stock row alone.
+    stock_buckets = models.PositiveSmallIntegerField(
+        default=1,
+        db_default=1,
+        help_text="Rows a flash sale's stock is spread over (1–64); 1: one stock row.",
+    )
     # The cover image, in the widths catalog.services.images made on upload:
     # "<image_name>-<width>.webp" in the default storage; empty: none.
     image_name = models.CharField(max_length=255, blank=True, default="", db_default="")
@@ -89,6 +98,11 @@ class Product(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(licence_days__isnull=True) | Q(licence_days__gte=1),
                 name="catalog_product_licence_days_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(stock_buckets__gte=1, stock_buckets__lte=64)
+                & (Q(stock_buckets=1) | Q(unlimited_stock=False)),
+                name="catalog_product_stock_buckets_counted",
             ),
         ]
         indexes = [
@@ -125,6 +139,27 @@ class Product(TimestampedModel):
     def buyer_delivery(self) -> str:
         return self.BUYER_DELIVERY[self.delivery_kind]
 
+    @cached_property
+    def stock_counts(self) -> "StockCounts":
+        """Its units available, reserved and sold: the stock row's, and for a
+        product whose stock is spread over buckets, theirs too (one query more)."""
+        stock = self.stock
+        counts = StockCounts(stock.available, stock.reserved, stock.sold)
+        if self.stock_buckets == 1:
+            return counts
+        spread = self.buckets.aggregate(
+            available=Sum("available", default=0),
+            reserved=Sum("reserved", default=0),
+            sold=Sum("sold", default=0),
+        )
+        return StockCounts(*(mine + spread[name] for name, mine in counts._asdict().items()))
+
+
+class StockCounts(NamedTuple):
+    available: int
+    reserved: int
+    sold: int
+
 
 class Stock(models.Model):
     """Units of one product. available + reserved + sold only move together.
@@ -159,6 +194,34 @@ class Stock(models.Model):
     @property
     def total(self) -> int:
         return self.available + self.reserved + self.sold
+
+
+class StockBucket(models.Model):
+    """A share of a flash-sale product's units (Product.stock_buckets > 1): a
+    sale takes from one picked at random, locking that row alone. The product's
+    counts are its Stock row's plus its buckets'; units move between them only
+    with all locked, and no movement is recorded (the counts do not change)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="buckets")
+    index = models.PositiveSmallIntegerField()
+    available = models.BigIntegerField(default=0)
+    reserved = models.BigIntegerField(default=0)
+    sold = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "index"], name="catalog_bucket_one_per_index"
+            ),
+            models.CheckConstraint(
+                condition=Q(available__gte=0, reserved__gte=0, sold__gte=0),
+                name="catalog_bucket_counts_non_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} #{self.index}: {self.available} available"
 
 
 class StockMovement(AppendOnlyModel):

@@ -27,7 +27,7 @@ class ProductImageSerializer(serializers.Serializer):
 
 
 class ProductOutputSerializer(serializers.ModelSerializer):
-    stock = serializers.IntegerField(source="stock.available", help_text="Units available.")
+    stock = serializers.IntegerField(source="stock_counts.available", help_text="Units available.")
     merchant = MerchantSummarySerializer()
     image = serializers.SerializerMethodField(help_text="The cover image; null without one.")
     url = serializers.SerializerMethodField(help_text="This product.")
@@ -47,6 +47,7 @@ class ProductOutputSerializer(serializers.ModelSerializer):
             "delivery_kind",
             "unlimited_stock",
             "codes_low_threshold",
+            "stock_buckets",
             "activation_limit",
             "licence_days",
             "download_name",
@@ -90,6 +91,10 @@ class ProductOutputSerializer(serializers.ModelSerializer):
 class StockOutputSerializer(serializers.ModelSerializer):
     product_id = serializers.UUIDField()
     product_name = serializers.CharField(source="product.name")
+    # The product's counts: the stock row's and, for a flash sale, its buckets'.
+    available = serializers.IntegerField(source="product.stock_counts.available")
+    reserved = serializers.IntegerField(source="product.stock_counts.reserved")
+    sold = serializers.IntegerField(source="product.stock_counts.sold")
 
     class Meta:
         model = Stock

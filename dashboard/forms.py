@@ -52,6 +52,18 @@ class ProductForm(MoneyFormMixin, forms.Form):
         required=False,
         help_text="Counted from payment. Empty: forever.",
     )
+    stock_buckets = forms.IntegerField(
+        label="Flash-sale buckets (1: off)",
+        min_value=1,
+        max_value=64,
+        initial=1,
+        required=False,
+        help_text="For a sale thousands of buyers start at once: the units spread over this "
+        "many rows so their checkouts do not wait for one another.",
+    )
+
+    def clean_stock_buckets(self) -> int:
+        return self.cleaned_data["stock_buckets"] or 1
 
 
 class NewProductForm(ProductForm):

@@ -116,7 +116,7 @@ def cart_lines(session) -> tuple[list[CartLine], list[str]]:
             currency=product.currency,
             quantity=cart[str(product.pk)],
             # Unlimited downloads: as many as one order may hold.
-            available=MAX_QUANTITY if product.unlimited_stock else product.stock.available,
+            available=MAX_QUANTITY if product.unlimited_stock else product.stock_counts.available,
             merchant_id=product.merchant_id,
             delivery_kind=product.delivery_kind,
         )

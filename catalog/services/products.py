@@ -9,7 +9,7 @@ from accounts.services import email_verified_check
 from catalog import cache
 from catalog.errors import CatalogErrorCode, stock_managed_by_codes
 from catalog.locks import stock_lock
-from catalog.models import Product, Stock, StockMovement
+from catalog.models import Product, Stock, StockBucket, StockMovement
 from core.exceptions import ApplicationError
 
 EDITABLE_FIELDS = {
@@ -22,6 +22,7 @@ EDITABLE_FIELDS = {
     "codes_low_threshold",
     "activation_limit",
     "licence_days",
+    "stock_buckets",
 }
 Kind = Product.DeliveryKind
 
@@ -45,6 +46,7 @@ def product_create(
     codes_low_threshold: int | None = None,
     activation_limit: int | None = 1,
     licence_days: int | None = None,
+    stock_buckets: int = 1,
 ) -> Product:
     """A new product with its opening stock. A codes product opens with none:
     each code uploaded is one unit (codes_add). An active one is on sale, which
@@ -65,11 +67,13 @@ def product_create(
         codes_low_threshold=codes_low_threshold,
         activation_limit=activation_limit,
         licence_days=licence_days,
+        stock_buckets=stock_buckets,
     )
     _check_unlimited(product)
     product.slug = _unique_slug(name, product.id)
     product.save()
     Stock.objects.create(product=product, available=stock)
+    _make_buckets(product)
     if stock:
         StockMovement.objects.create(
             product=product,
@@ -91,11 +95,14 @@ def product_update(*, product: Product, data: dict) -> Product:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     if data.get("is_active") and not product.is_active:
         email_verified_check(user=product.merchant)
-    stock_lock(product_ids=[product.pk])  # waits for checkouts selling it now
+    # Waits for checkouts selling it now, and folds a flash sale's buckets back
+    # into the stock row: the next sale spreads them over the new count.
+    stock_lock(product_ids=[product.pk])
     for field, value in data.items():
         setattr(product, field, value)
     _check_unlimited(product)
     product.save(update_fields=[*data, "updated_at"])
+    _make_buckets(product)
     cache.invalidate_on_commit()
     return product
 
@@ -111,9 +118,24 @@ def product_delete(*, product: Product) -> None:
         cache.invalidate_on_commit()
 
 
+def _make_buckets(product: Product) -> None:
+    """The rows a flash sale's stock is spread over, empty: the first sale
+    spreads the units (catalog.services.stock)."""
+    if product.stock_buckets > 1:
+        StockBucket.objects.bulk_create(
+            (StockBucket(product=product, index=i) for i in range(product.stock_buckets)),
+            ignore_conflicts=True,
+        )
+
+
 def _check_unlimited(product: Product) -> None:
     if product.unlimited_stock and product.delivery_kind != Kind.DOWNLOAD:
         raise ApplicationError(
             "Only download products can be sold without a stock count.",
             code=CatalogErrorCode.WRONG_DELIVERY_KIND,
+        )
+    if product.unlimited_stock and product.stock_buckets > 1:
+        raise ApplicationError(
+            "A product sold without a stock count has no stock to spread over buckets.",
+            code=CatalogErrorCode.STOCK_UNLIMITED,
         )

@@ -1,17 +1,19 @@
 """The stock engine: how units move between available, reserved and sold, on
 rows locked by catalog.locks.stock_lock, each move recorded as a StockMovement."""
 
+import random
 from enum import Enum
 
 from django.db import connection, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from catalog import cache
 from catalog.errors import CatalogErrorCode, stock_managed_by_codes
 from catalog.events import stock_events, stock_row_events
-from catalog.locks import stock_qs_for_update
-from catalog.models import Product, Stock, StockMovement
+from catalog.locks import stock_buckets_lock, stock_lock, stock_lock_for_spreading
+from catalog.models import Product, Stock, StockBucket, StockMovement
 from core.bulk import insert_from_sql, insert_together
 from core.exceptions import ApplicationError
 from events.models import Event
@@ -36,7 +38,7 @@ def stock_adjust(*, product: Product, delta: int, actor: User, note: str = "") -
             code=CatalogErrorCode.STOCK_UNLIMITED,
             status=409,
         )
-    stock = stock_qs_for_update().get(pk=product.pk)
+    stock = stock_lock(product_ids=[product.pk])[product.pk]
     before = stock.available
     if stock.available + delta < 0:
         raise ApplicationError(
@@ -200,20 +202,80 @@ def stock_take(
             rows = [(StockMovement, [movement])]
             if product_id == order[-1]:
                 rows.append((Event, list(with_events)))
-            statement, params = _take_statement(params, rows)
-            cursor.execute(statement, params)
-            row = cursor.fetchone()
+            spread = product.stock_buckets > 1 and take
+            row = None
+            if spread:
+                # A flash sale: one bucket at random, and no other row of the product.
+                # A take that finds its bucket short can still hold it (PostgreSQL
+                # keeps the lock of a row it waited for and then found changed):
+                # rolled back to before it, it waits for the stock row with nothing
+                # of this product held, as the sale that spreads the stock needs.
+                bucket = random.randrange(product.stock_buckets)  # noqa: S311 (not a secret)
+                savepoint = connection.vendor == "postgresql"
+                if savepoint:
+                    cursor.execute(f"SAVEPOINT {_BUCKET_TAKE}")
+                cursor.execute(*_bucket_take_statement(params, bucket, rows))
+                row = cursor.fetchone()
+                if row is None and savepoint:
+                    cursor.execute(f"ROLLBACK TO SAVEPOINT {_BUCKET_TAKE}")
             if row is None:
-                _refuse(product_id, products, quantities, names)
+                before = _spread(product_id, take) if spread else None
+                cursor.execute(*_take_statement(params, rows))
+                row = cursor.fetchone()
+                if row is None:
+                    _refuse(product_id, products, quantities, names)
+                # The product's own count, not its stock row's alone.
+                after = row[0] if before is None else before - take
+                stock_events_due += stock_events(product, before=after + take, after=after)
             if connection.vendor != "postgresql":
                 insert_together(*rows)
-            stock_events_due += stock_events(product, before=row[0] + take, after=row[0])
     # The last units went, or codes fell below the merchant's threshold: after
     # the sale's own events.
     insert_together((Event, stock_events_due))
     if with_events or stock_events_due:
         events_relay_after_commit()
     cache.invalidate_on_commit()
+
+
+def _spread(product_id, take: int) -> int:
+    """Lock a flash-sale product's stock row and buckets, leave in the row what
+    this sale takes plus a reserve, and spread the rest of the available units
+    evenly over the buckets the product has now. Returns the units the product
+    had available.
+
+    The reserve (one unit, or as many as the low-codes threshold) means a sale
+    from a bucket never takes the last unit nor crosses the threshold: those
+    sales come here, where the product's count is known and its events right.
+    Moving units between its rows leaves the product's counts as they were: no
+    movement is recorded."""
+    stock = stock_lock_for_spreading(product_id=product_id)
+    buckets = stock_buckets_lock(product_id=product_id)
+    product, pool = stock.product, stock.available + sum(b.available for b in buckets)
+    count = product.stock_buckets
+    spread = 0 if pool < take else max(pool - take - max(1, product.codes_low_threshold or 0), 0)
+    shares = [spread // count + (1 if index < spread % count else 0) for index in range(count)]
+    have = {bucket.index for bucket in buckets}
+    StockBucket.objects.bulk_create(
+        StockBucket(product_id=product_id, index=index, available=shares[index])
+        for index in range(count)
+        if index not in have
+    )
+    if have:
+        StockBucket.objects.filter(product_id=product_id).update(
+            available=Case(
+                *(When(index=index, then=Value(shares[index])) for index in have if index < count),
+                default=Value(0),
+            )
+        )
+    Stock.objects.filter(pk=product_id).update(available=pool - spread)
+    return pool
+
+
+_BUCKET_TAKE = "kassa_bucket_take"
+_PRODUCT_ON_SALE = (
+    "is_active AND deleted_at IS NULL AND unlimited_stock = %s "
+    "AND (delivery_kind <> %s OR COALESCE(download_file, '') <> '')"
+)
 
 
 def _take_statement(params: list, rows: list) -> tuple[str, list]:
@@ -226,10 +288,31 @@ def _take_statement(params: list, rows: list) -> tuple[str, list]:
         f"UPDATE {stock} SET available = available - %s, reserved = reserved + %s, "  # noqa: S608
         "sold = sold + %s, updated_at = %s "
         "WHERE product_id = %s AND available >= %s AND EXISTS ("
-        f"SELECT 1 FROM {product} WHERE id = %s AND is_active AND deleted_at IS NULL "
-        "AND unlimited_stock = %s AND (delivery_kind <> %s OR COALESCE(download_file, '') <> '')"
-        f"{share}) RETURNING available"
+        f"SELECT 1 FROM {product} WHERE id = %s AND {_PRODUCT_ON_SALE}{share}) "
+        "RETURNING available"
     )
+    return _with_rows(update, params, rows)
+
+
+def _bucket_take_statement(params: list, bucket: int, rows: list) -> tuple[str, list]:
+    """The take from one bucket: the stock's statement, on that bucket's row.
+    The product is locked FOR SHARE before the bucket, as by every sale."""
+    quote = connection.ops.quote_name
+    table, product = quote(StockBucket._meta.db_table), quote(Product._meta.db_table)
+    share = " FOR SHARE" if connection.features.has_select_for_update else ""
+    update = (
+        f"UPDATE {table} SET available = available - %s, reserved = reserved + %s, "  # noqa: S608
+        'sold = sold + %s, updated_at = %s WHERE product_id = %s AND "index" = %s '
+        "AND available >= %s AND EXISTS ("
+        f"SELECT 1 FROM {product} WHERE id = %s AND {_PRODUCT_ON_SALE}{share}) "
+        "RETURNING available"
+    )
+    return _with_rows(update, [*params[:5], bucket, *params[5:]], rows)
+
+
+def _with_rows(update: str, params: list, rows: list) -> tuple[str, list]:
+    """The take, and on PostgreSQL the rows written only if it took (the
+    movement, the events) in the same statement."""
     if connection.vendor != "postgresql":
         return update, params
     ctes = [f'"taken" AS ({update})']
@@ -258,16 +341,17 @@ def _refuse(refused, products: dict, quantities: dict, names: dict):
             code=CatalogErrorCode.PRODUCT_UNAVAILABLE,
             extra={"product_ids": gone},
         )
+    available = {pid: rows[pid].product.stock_counts.available for pid in quantities}
     short = [
         {
             "product_id": str(pid),
             "name": names.get(pid, ""),
             "requested": units,
-            "available": rows[pid].available,
+            "available": available[pid],
         }
         for pid, units in quantities.items()
         # The refused one is listed even if units came back since its statement.
-        if pid == refused or (not products[pid].unlimited_stock and rows[pid].available < units)
+        if pid == refused or (not products[pid].unlimited_stock and available[pid] < units)
     ]
     raise _insufficient_stock(short)
 

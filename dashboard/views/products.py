@@ -92,6 +92,7 @@ def _product_form(product: Product) -> ProductForm:
             "codes_low_threshold": product.codes_low_threshold,
             "activation_limit": product.activation_limit,
             "licence_days": product.licence_days,
+            "stock_buckets": product.stock_buckets,
         }
     )
 

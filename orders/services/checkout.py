@@ -68,6 +68,7 @@ _CART_FIELDS = (
     "delivery_kind",
     "unlimited_stock",
     "codes_low_threshold",
+    "stock_buckets",
 )
 
 

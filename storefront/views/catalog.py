@@ -23,7 +23,7 @@ def _product_card(product) -> dict:
         "merchant": product.merchant.full_name or "A Kassa merchant",
         "price": product.price,
         "currency": product.currency,
-        "available": product.stock.available,
+        "available": product.stock_counts.available,
         "unlimited": product.unlimited_stock,
         "delivery_kind": product.delivery_kind,
         "purchasable": product.is_deliverable,

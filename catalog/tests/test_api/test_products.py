@@ -1,9 +1,11 @@
 import pytest
 
-from accounts.tests.factories import MerchantFactory
+from accounts.tests.factories import MerchantFactory, UserFactory
 from catalog.models import Product, StockMovement
 from catalog.tests.factories import ProductFactory
 from conftest import client_for
+from orders.tests.factories import place_order
+from wallets.tests.factories import funded_wallet
 
 pytestmark = pytest.mark.django_db
 
@@ -300,3 +302,40 @@ def test_mine_lists_own_products_including_inactive_but_not_deleted(merchant):
 def test_mine_is_for_merchants_only(customer_client, api_client):
     assert customer_client.get(f"{LIST}/mine").status_code == 403
     assert api_client.get(f"{LIST}/mine").status_code == 401
+
+
+# --- a flash sale's stock buckets ---------------------------------------------------------
+
+
+def test_a_merchant_spreads_a_flash_sale_over_buckets_and_its_stock_still_reads_whole(
+    merchant_client, merchant
+):
+    response = merchant_client.post(LIST, _create_payload(stock=40, stock_buckets=8))
+    product = Product.objects.get(pk=response.json()["id"])
+    buyer = UserFactory()
+    funded_wallet(buyer, 100_000)
+    place_order(buyer, [(product, 3)])
+
+    shown = client_for(merchant).get(detail(product)).json()
+
+    assert response.status_code == 201
+    assert (shown["stock_buckets"], shown["stock"]) == (8, 37)
+    assert product.buckets.count() == 8
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"stock_buckets": 65}, "invalid"),
+        ({"stock_buckets": 0}, "invalid"),
+        (
+            {"stock_buckets": 4, "stock": 0, "delivery_kind": "download", "unlimited_stock": True},
+            "stock_unlimited",
+        ),
+    ],
+)
+def test_buckets_out_of_range_or_without_a_count_are_refused(merchant_client, payload, code):
+    response = merchant_client.post(LIST, _create_payload(**payload))
+
+    assert response.status_code == 400
+    assert response.json()["code"] == code

@@ -218,3 +218,16 @@ def test_place_order_outside_a_request_still_works_in_its_own_transaction():
 
     assert order.status == "PAID"
     assert [item.quantity for item in order.items.all()] == [2]
+
+
+def test_a_flash_sale_checkout_takes_one_round_trip_more_and_locks_one_bucket_last(shop):
+    client, products = shop
+    flash = ProductFactory(merchant=products[0].merchant, stock=1000, stock_buckets=8)
+    assert _checkout(client, [flash], "WALLET", "spreads-the-units").status_code == 201
+
+    statements = _statements(client, [flash], "WALLET")
+
+    assert len(statements) <= 10, "\n".join(s[:100] for s in statements)
+    assert not [s for s in statements if '"catalog_stock"' in s]
+    assert 'UPDATE "catalog_stockbucket"' in statements[-2]
+    assert statements[-3] == "SAVEPOINT kassa_bucket_take"
