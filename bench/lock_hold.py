@@ -161,7 +161,12 @@ def in_process(work: Path, checkouts: int) -> dict:
                 assert checkout() == 201
                 statements_per_checkout.append(sum(sql != "COMMIT" for sql, _ in marks))
                 for name, table in CONTENDED.items():
-                    first = next(i for i, (sql, _) in enumerate(marks) if _is_lock(sql, table))
+                    # A flash sale's checkout locks a bucket, or (spreading) its stock row.
+                    first = next(
+                        (i for i, (sql, _) in enumerate(marks) if _is_lock(sql, table)), None
+                    )
+                    if first is None:
+                        continue
                     commit_at = next(
                         i for i, (sql, _) in enumerate(marks) if i > first and sql == "COMMIT"
                     )
@@ -174,10 +179,12 @@ def in_process(work: Path, checkouts: int) -> dict:
         "statements_per_checkout": statistics.median(statements_per_checkout),
         **{
             name: {
+                "checkouts_locking_it": len(values["ms"]),
                 "statements_to_commit": statistics.median(values["statements"]),
                 "ms_to_commit": round(statistics.median(values["ms"]), 3),
             }
             for name, values in per_lock.items()
+            if values["ms"]
         },
     }
 

@@ -515,7 +515,7 @@ def _lock_hold_lines(section: dict) -> list[str]:
         f"  {'scenario':<14}{'row':<18}{'rows':>5}{'locked':>8}{'hold ms':>9}{'ceiling':>9}",
     ]
     for scenario in ("hot", "hot_merchant"):
-        for group in ("stock", "merchant_wallet", "clearing_shard"):
+        for group in ("stock", "stock_bucket", "merchant_wallet", "clearing_shard"):
             row = section[scenario].get(group)
             if row:
                 lines.append(
@@ -526,11 +526,13 @@ def _lock_hold_lines(section: dict) -> list[str]:
     lines.append(
         f"  one client in-process: {one['statements_per_checkout']} statements per checkout"
     )
-    for group in ("stock", "clearing_shard"):
-        lines.append(
-            f"    {group:<16} locked for the last {one[group]['statements_to_commit']} "
-            f"statements, {one[group]['ms_to_commit']} ms before its COMMIT"
-        )
+    for group in ("stock", "stock_bucket", "clearing_shard"):
+        if group in one:
+            lines.append(
+                f"    {group:<16} locked for the last {one[group]['statements_to_commit']} "
+                f"statements, {one[group]['ms_to_commit']} ms before its COMMIT "
+                f"({one[group]['checkouts_locking_it']} of {one['checkouts']} checkouts)"
+            )
     return lines
 
 
