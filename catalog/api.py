@@ -211,6 +211,8 @@ class ProductDetailApi(APIView):
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         product_update(product=product, data=serializer.validated_data)
+        # Read again: the update may have folded a flash sale's buckets into its stock row.
+        product = product_get_managed(user=request.user, product_id=product_id)
         return Response(ProductOutputSerializer(product, context={"request": request}).data)
 
     @extend_schema(responses={204: None})

@@ -170,11 +170,13 @@ def stock_take(
     The same statement writes the product's StockMovement and, for the last
     product, `with_events` (the change's events), once its row is locked: two
     sales of one product then write theirs in the order they commit, which is
-    the order the relay numbers events in (events.services.relay). products: {pk: Product} as
-    the caller read them (merchant, name, delivery kind, unlimited_stock,
-    codes_low_threshold). Raises insufficient_stock or product_unavailable
-    (409), listing every product concerned; the caller's transaction then
-    rolls back."""
+    the order the relay numbers events in (events.services.relay); of a product
+    spread over buckets, only the sales that take the same bucket. A spread
+    product's sale takes from one bucket at random (docs/scaling.md).
+    products: {pk: Product} as the caller read them (merchant, name, delivery
+    kind, unlimited_stock, codes_low_threshold, stock_buckets). Raises
+    insufficient_stock or product_unavailable (409), listing every product
+    concerned; the caller's transaction then rolls back."""
     if move not in (StockMove.SELL, StockMove.RESERVE):
         raise ValueError(f"{move} does not take from available")
     reason, _, per_reserved, per_sold = move.value
@@ -188,7 +190,7 @@ def stock_take(
             key = Product._meta.pk.get_db_prep_value(product_id, connection)
             params = [take, per_reserved * units, per_sold * units]
             params += [connection.ops.adapt_datetimefield_value(now), key, take]
-            params += [key, product.unlimited_stock, Kind.DOWNLOAD]
+            params += [key, product.unlimited_stock, product.stock_buckets, Kind.DOWNLOAD]
             movement = StockMovement(
                 product_id=product_id,
                 delta_available=-take,
@@ -252,7 +254,9 @@ def _spread(product_id, take: int) -> int:
     buckets = stock_buckets_lock(product_id=product_id)
     product, pool = stock.product, stock.available + sum(b.available for b in buckets)
     count = product.stock_buckets
-    spread = 0 if pool < take else max(pool - take - max(1, product.codes_low_threshold or 0), 0)
+    # Spread no more once the merchant set one row (its buckets are emptied below).
+    short = pool < take or count == 1
+    spread = 0 if short else max(pool - take - max(1, product.codes_low_threshold or 0), 0)
     shares = [spread // count + (1 if index < spread % count else 0) for index in range(count)]
     have = {bucket.index for bucket in buckets}
     StockBucket.objects.bulk_create(
@@ -272,8 +276,10 @@ def _spread(product_id, take: int) -> int:
 
 
 _BUCKET_TAKE = "kassa_bucket_take"
+# The product as the checkout read it: on sale, and counted and spread as then
+# (a take from a product whose stock_buckets changed meanwhile takes nothing).
 _PRODUCT_ON_SALE = (
-    "is_active AND deleted_at IS NULL AND unlimited_stock = %s "
+    "is_active AND deleted_at IS NULL AND unlimited_stock = %s AND stock_buckets = %s "
     "AND (delivery_kind <> %s OR COALESCE(download_file, '') <> '')"
 )
 
@@ -329,17 +335,26 @@ def _refuse(refused, products: dict, quantities: dict, names: dict):
     rows = {
         row.pk: row for row in Stock.objects.filter(pk__in=quantities).select_related("product")
     }
-    gone = [
-        str(pid)
-        for pid in quantities
-        if not rows[pid].product.is_purchasable
-        or rows[pid].product.unlimited_stock != products[pid].unlimited_stock
-    ]
+    gone = [str(pid) for pid in quantities if not rows[pid].product.is_purchasable]
     if gone:
         raise ApplicationError(
             f"These products are no longer sold: {', '.join(gone)}.",
             code=CatalogErrorCode.PRODUCT_UNAVAILABLE,
             extra={"product_ids": gone},
+        )
+    # Counted or spread otherwise since the checkout read them: what it took
+    # to be on offer is not what is on offer now.
+    changed = [
+        str(pid)
+        for pid in quantities
+        if (rows[pid].product.unlimited_stock, rows[pid].product.stock_buckets)
+        != (products[pid].unlimited_stock, products[pid].stock_buckets)
+    ]
+    if changed:
+        raise ApplicationError(
+            f"These products changed while you were checking out: {', '.join(changed)}. Try again.",
+            code=CatalogErrorCode.PRODUCT_UNAVAILABLE,
+            extra={"product_ids": changed},
         )
     available = {pid: rows[pid].product.stock_counts.available for pid in quantities}
     short = [

@@ -339,3 +339,14 @@ def test_buckets_out_of_range_or_without_a_count_are_refused(merchant_client, pa
 
     assert response.status_code == 400
     assert response.json()["code"] == code
+
+
+def test_changing_the_bucket_count_answers_the_whole_stock(merchant):
+    product = ProductFactory(merchant=merchant, stock=40, stock_buckets=8)
+    buyer = UserFactory()
+    funded_wallet(buyer, 100_000)
+    place_order(buyer, [(product, 1)])  # the units now sit in the buckets
+
+    answer = client_for(merchant).patch(detail(product), {"stock_buckets": 1}, format="json")
+
+    assert (answer.json()["stock_buckets"], answer.json()["stock"]) == (1, 39)

@@ -3,12 +3,13 @@ sold once, the product's counts and movements agree, and its events come
 when its own count — not a bucket's — runs out or runs low."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from catalog.models import Product, StockBucket, StockMovement
 from catalog.services import product_update, stock_adjust
+from catalog.services.stock import StockMove, stock_take
 from catalog.tests.factories import ProductFactory, code_product
 from core.exceptions import ApplicationError
 from events.models import Event
@@ -163,3 +164,28 @@ def test_a_product_sold_without_a_count_cannot_be_spread():
         ProductFactory(stock=0, delivery_kind="download", unlimited_stock=True, stock_buckets=4)
 
     assert refused.value.code == "stock_unlimited"
+
+
+@pytest.mark.parametrize(("read_with", "changed_to"), [(4, 1), (1, 4), (4, 8)])
+def test_a_checkout_that_read_another_bucket_count_takes_nothing(buyer, read_with, changed_to):
+    product = ProductFactory(stock=20, stock_buckets=read_with)
+    place_order(buyer, [(product, 1)])
+    as_read = Product.objects.get(pk=product.pk)  # what a checkout in flight holds
+    product_update(product=Product.objects.get(pk=product.pk), data={"stock_buckets": changed_to})
+    place_order(buyer, [(product, 1)])  # a checkout that read the new count spreads it
+
+    with pytest.raises(ApplicationError) as refused, transaction.atomic():
+        stock_take(
+            products={product.pk: as_read},
+            quantities={product.pk: 1},
+            move=StockMove.SELL,
+            actor=buyer,
+            reference="in flight",
+            names={},
+        )
+
+    assert refused.value.code == "product_unavailable"
+    assert "changed while you were checking out" in refused.value.message
+    assert counts(product) == (18, 0, 2) == moved(product)
+    place_order(buyer, [(product, 18)])
+    assert counts(product) == (0, 0, 20) == moved(product)
