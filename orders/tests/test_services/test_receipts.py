@@ -7,7 +7,10 @@ from smtplib import SMTPServerDisconnected
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as OutboxBackend
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.factories import MerchantFactory, UserFactory
@@ -190,4 +193,38 @@ def test_a_broker_down_when_the_order_was_paid_loses_no_receipt(
 
     [receipt] = _receipts()
     assert f"Order number: {order.number}" in receipt.body
+    assert Order.objects.get(pk=order.pk).receipt_due_at is None
+
+
+def test_a_sweep_reads_and_marks_a_batch_of_receipts_in_as_many_queries_as_one(buyer):
+    product = ProductFactory(price=100, stock=100)
+    later = timezone.now() + timedelta(seconds=1)
+
+    def sweep_of(count):
+        for _ in range(count):
+            place_order(buyer, [(product, 1)])
+        with CaptureQueriesContext(connection) as queries:
+            assert order_receipts_send_due(now=later) == count
+        return len(queries)
+
+    assert sweep_of(2) == sweep_of(20)
+    assert len(_receipts()) == 22
+    assert all(f"{format_money(100, 'USD')}" in receipt.body for receipt in _receipts())
+
+
+def test_a_mail_server_that_cannot_be_reached_leaves_every_receipt_due(buyer, monkeypatch):
+    product = ProductFactory(price=100)
+    order = place_order(buyer, [(product, 1)])
+    later = timezone.now() + timedelta(seconds=1)
+
+    class Unreachable(OutboxBackend):
+        def open(self):
+            raise ConnectionRefusedError("no mail server")
+
+    monkeypatch.setattr(receipts, "get_connection", lambda: Unreachable())
+    assert order_receipts_send_due(now=later) == 0
+    assert Order.objects.get(pk=order.pk).receipt_due_at is not None
+
+    monkeypatch.undo()
+    assert order_receipts_send_due(now=later) == 1
     assert Order.objects.get(pk=order.pk).receipt_due_at is None
