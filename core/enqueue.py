@@ -6,6 +6,7 @@ import logging
 
 # The Celery app config/celery.py made current (core sits below config).
 from celery import current_app as celery_app
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -35,9 +36,12 @@ def enqueue(task_name: str, *args, countdown: float | None = None) -> None:
 # send) rather than taking one task per row. A commit that wrote such rows
 # sends the sweep only if none is queued: the flag is set while one is queued
 # and cleared by the sweep before it reads, so a commit that finds it set is
-# read by that sweep. Under load a sweep is sent per run, not per commit. The
-# flag's timeout bounds the wait where the cache is per process (no Redis) or a
-# task was lost; each sweep is also on beat's schedule as a net under both.
+# read by that sweep. Under load a sweep is sent per run, not per commit, and
+# it starts SWEEP_GATHER_SECONDS after the commit that sent it, so that it finds
+# the rows of every commit in between (a task per sale costs a worker more than
+# the sale's receipt). The flag's timeout bounds the wait where the cache is
+# per process (no Redis) or a task was lost; each sweep is also on beat's
+# schedule as a net under both.
 SWEEP_QUEUED_SECONDS = 2
 
 
@@ -53,7 +57,7 @@ def enqueue_sweep_on_commit(task_name: str) -> None:
 def _sweep_unless_queued(task_name: str) -> None:
     # None: django-redis did not reach Redis. Send the task rather than wait.
     if cache.add(_sweep_flag(task_name), 1, timeout=SWEEP_QUEUED_SECONDS) is not False:
-        enqueue(task_name)
+        enqueue(task_name, countdown=settings.SWEEP_GATHER_SECONDS or None)
 
 
 def sweep_starting(task_name: str) -> None:
