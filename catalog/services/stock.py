@@ -216,7 +216,7 @@ def stock_take(
                 savepoint = connection.vendor == "postgresql"
                 if savepoint:
                     cursor.execute(f"SAVEPOINT {_BUCKET_TAKE}")
-                cursor.execute(*_bucket_take_statement(params, bucket, rows))
+                cursor.execute(*_take_statement(params, rows, bucket))
                 row = cursor.fetchone()
                 if row is None and savepoint:
                     cursor.execute(f"ROLLBACK TO SAVEPOINT {_BUCKET_TAKE}")
@@ -284,36 +284,26 @@ _PRODUCT_ON_SALE = (
 )
 
 
-def _take_statement(params: list, rows: list) -> tuple[str, list]:
+def _take_statement(params: list, rows: list, bucket: int | None = None) -> tuple[str, list]:
+    """The take from the product's stock row or, given one, from that bucket.
+    The product is locked FOR SHARE before the row, as by every sale."""
     quote = connection.ops.quote_name
-    stock, product = quote(Stock._meta.db_table), quote(Product._meta.db_table)
+    table = StockBucket if bucket is not None else Stock
+    stock, product = quote(table._meta.db_table), quote(Product._meta.db_table)
+    one_bucket = ' AND "index" = %s' if bucket is not None else ""
     # On SQLite the first write of a transaction already serialises every other.
     share = " FOR SHARE" if connection.features.has_select_for_update else ""
     # Only the models' own table names are formatted in; every value is a parameter.
     update = (
         f"UPDATE {stock} SET available = available - %s, reserved = reserved + %s, "  # noqa: S608
-        "sold = sold + %s, updated_at = %s "
-        "WHERE product_id = %s AND available >= %s AND EXISTS ("
-        f"SELECT 1 FROM {product} WHERE id = %s AND {_PRODUCT_ON_SALE}{share}) "
-        "RETURNING available"
-    )
-    return _with_rows(update, params, rows)
-
-
-def _bucket_take_statement(params: list, bucket: int, rows: list) -> tuple[str, list]:
-    """The take from one bucket: the stock's statement, on that bucket's row.
-    The product is locked FOR SHARE before the bucket, as by every sale."""
-    quote = connection.ops.quote_name
-    table, product = quote(StockBucket._meta.db_table), quote(Product._meta.db_table)
-    share = " FOR SHARE" if connection.features.has_select_for_update else ""
-    update = (
-        f"UPDATE {table} SET available = available - %s, reserved = reserved + %s, "  # noqa: S608
-        'sold = sold + %s, updated_at = %s WHERE product_id = %s AND "index" = %s '
+        f"sold = sold + %s, updated_at = %s WHERE product_id = %s{one_bucket} "
         "AND available >= %s AND EXISTS ("
         f"SELECT 1 FROM {product} WHERE id = %s AND {_PRODUCT_ON_SALE}{share}) "
         "RETURNING available"
     )
-    return _with_rows(update, [*params[:5], bucket, *params[5:]], rows)
+    if bucket is not None:
+        params = [*params[:5], bucket, *params[5:]]
+    return _with_rows(update, params, rows)
 
 
 def _with_rows(update: str, params: list, rows: list) -> tuple[str, list]:
