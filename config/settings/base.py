@@ -252,8 +252,7 @@ PRODUCT_CACHE_TTL = env.int("PRODUCT_CACHE_TTL", default=60)
 MINIMUM_WITHDRAWAL = env.int("MINIMUM_WITHDRAWAL", default=100)
 MAXIMUM_DEPOSIT = env.int("MAXIMUM_DEPOSIT", default=1_000_000)
 RESERVATION_TTL_SECONDS = env.int("RESERVATION_TTL_SECONDS", default=900)
-# How long a sweep (receipts, the events relay) waits after the commit that sent
-# it, gathering the commits after it into one run (core.enqueue); 0: at once.
+# How long a sweep waits after the commit that sent it, gathering later ones (core.enqueue).
 SWEEP_GATHER_SECONDS = env.float("SWEEP_GATHER_SECONDS", default=0.1)
 MAX_OPEN_RESERVATIONS = env.int("MAX_OPEN_RESERVATIONS", default=20)
 # A sale's money is pending for MERCHANT_FUNDS_HOLD (a duration: 0, "12:00:00",
