@@ -1,0 +1,63 @@
+"""A real Celery worker keeps its database connection from one task to the next,
+as a web worker does from one request to the next, and a connection that died
+between two tasks costs the next task nothing."""
+
+import time
+import uuid
+
+import pytest
+from celery import Celery
+from django.db import connection
+
+from core.heartbeat import WORKER
+from core.models import Heartbeat
+from core.task_names import WORKER_HEARTBEAT
+from payments.tests.worker import BROKER, broker_reachable, start_worker, stop_worker
+
+
+def _worker_backends() -> set[int]:
+    """The PostgreSQL backends of this database's other client connections."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def _beat(sender: Celery, queue: str) -> None:
+    """One heartbeat task, run: its row's time moves."""
+    before = Heartbeat.objects.filter(name=WORKER).values_list("seen_at", flat=True).first()
+    sender.send_task(WORKER_HEARTBEAT, queue=queue)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        seen = Heartbeat.objects.filter(name=WORKER).values_list("seen_at", flat=True).first()
+        if seen is not None and seen != before:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the worker did not run the heartbeat task")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_runs_task_after_task_on_one_connection_and_survives_losing_it():
+    if not broker_reachable(BROKER):
+        pytest.skip(f"no broker at {BROKER}")
+    queue = f"kassa-conn-{uuid.uuid4().hex[:8]}"
+    sender = Celery(broker=BROKER, set_as_current=False)
+    worker = start_worker(queue, DB_CONN_MAX_AGE="600")
+    try:
+        _beat(sender, queue)
+        kept = _worker_backends()
+        for _ in range(10):
+            _beat(sender, queue)
+        assert len(kept) == 1
+        assert _worker_backends() == kept  # ten tasks later, the same backend
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [kept.pop()])
+        _beat(sender, queue)  # a new connection, made before the task's first query
+        assert worker.poll() is None
+    finally:
+        output = stop_worker(worker)
+    assert "OperationalError" not in output
