@@ -15,12 +15,14 @@ from core.task_names import WORKER_HEARTBEAT
 from payments.tests.worker import BROKER, broker_reachable, start_worker, stop_worker
 
 
-def _worker_backends() -> set[int]:
-    """The PostgreSQL backends of this database's other client connections."""
+def _worker_backends(name: str) -> set[int]:
+    """The PostgreSQL backends of the worker's connections (named by PGAPPNAME,
+    which libpq reads: other tests' idle connections may be about too)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+            " AND application_name = %s",
+            [name],
         )
         return {pid for (pid,) in cursor.fetchall()}
 
@@ -45,14 +47,14 @@ def test_a_worker_runs_task_after_task_on_one_connection_and_survives_losing_it(
         pytest.skip(f"no broker at {BROKER}")
     queue = f"kassa-conn-{uuid.uuid4().hex[:8]}"
     sender = Celery(broker=BROKER, set_as_current=False)
-    worker = start_worker(queue, DB_CONN_MAX_AGE="600")
+    worker = start_worker(queue, DB_CONN_MAX_AGE="600", PGAPPNAME=queue)
     try:
         _beat(sender, queue)
-        kept = _worker_backends()
+        kept = _worker_backends(queue)
         for _ in range(10):
             _beat(sender, queue)
         assert len(kept) == 1
-        assert _worker_backends() == kept  # ten tasks later, the same backend
+        assert _worker_backends(queue) == kept  # ten tasks later, the same backend
 
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", [kept.pop()])
