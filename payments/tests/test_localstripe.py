@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from payments import gateways
 from payments.models import Payment
 from payments.services import payment_start_in_browser, refund_order
 from payments.tests.factories import card_order
+from payments.tests.worker import wait_until
 from wallets.tests.factories import settle_proceeds
 from wallets.verification import ledger_violations
 
@@ -43,15 +43,6 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_for(condition, what: str, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _answers(url: str) -> bool:
     try:
         requests.get(f"{url}/v1/payment_intents", auth=(SECRET_KEY, ""), timeout=1)
@@ -70,7 +61,7 @@ def localstripe(settings, live_server):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(lambda: _answers(url), "localstripe to start")
+        wait_until(lambda: _answers(url), what="localstripe to start", timeout=20)
         requests.post(
             f"{url}/_config/webhooks/kassa",
             json={
@@ -138,9 +129,10 @@ def test_a_card_order_is_paid_through_localstripes_webhook_then_refunded(
     payment, client_secret = payment_start_in_browser(order=order, payer=buyer)
     assert client_secret.startswith(payment.gateway_reference)
     _confirm_in_the_browser(localstripe, payment.gateway_reference)
-    _wait_for(
+    wait_until(
         lambda: Order.objects.get(pk=order.pk).status == Order.Status.PAID,
-        "the webhook to mark the order paid",
+        what="the webhook to mark the order paid",
+        timeout=20,
     )
     settle_proceeds()
 

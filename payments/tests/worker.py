@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -77,3 +78,13 @@ def stop_worker(worker: subprocess.Popen) -> str:
         worker.kill()
         output, _ = worker.communicate()
     return (output or b"").decode(errors="replace")
+
+
+def wait_until(condition, *, what: str, timeout: float = 60) -> None:
+    """Poll condition() every 0.1 s until it holds; fail naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -3,7 +3,6 @@ batch is one transaction, so nothing of it stays, and the worker that takes the
 task over settles every sale once."""
 
 import signal
-import time
 import uuid
 
 import psycopg
@@ -14,7 +13,7 @@ from django.db import connection
 from accounts.tests.factories import MerchantFactory, UserFactory
 from catalog.tests.factories import ProductFactory
 from orders.tests.factories import place_order
-from payments.tests.worker import current_database_url, start_worker, stop_worker
+from payments.tests.worker import current_database_url, start_worker, stop_worker, wait_until
 from wallets.models import Proceeds, Transfer
 from wallets.selectors import wallet_balances
 from wallets.tasks import settle_merchant_proceeds_task
@@ -31,15 +30,6 @@ BEGIN PERFORM pg_advisory_xact_lock_shared({HOLD}); RETURN NEW; END $$ LANGUAGE 
 CREATE TRIGGER kassa_test_hold BEFORE INSERT ON wallets_transfer
 FOR EACH STATEMENT EXECUTE FUNCTION kassa_test_hold();
 """
-
-
-def _wait(condition, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _waiting_on_the_hold() -> int:
@@ -72,7 +62,7 @@ def test_a_worker_killed_mid_batch_leaves_every_sale_to_be_settled_once(broker):
         holder.execute("SELECT pg_advisory_lock(%s)", [HOLD])
         sender.send_task(settle_merchant_proceeds_task.name, queue=queue)
         workers.append(start_worker(queue, broker=broker, **settings))
-        _wait(lambda: _waiting_on_the_hold() > 0, what="the worker to stop mid-batch")
+        wait_until(lambda: _waiting_on_the_hold() > 0, what="the worker to stop mid-batch")
         workers[0].send_signal(signal.SIGKILL)
         workers[0].wait(timeout=10)
         # Nothing of the killed batch was committed.
@@ -83,7 +73,7 @@ def test_a_worker_killed_mid_batch_leaves_every_sale_to_be_settled_once(broker):
         holder.execute("DROP TRIGGER kassa_test_hold ON wallets_transfer")
 
         workers.append(start_worker(queue, broker=broker, **settings))
-        _wait(
+        wait_until(
             lambda: not Proceeds.objects.filter(settled_at__isnull=True).exists(),
             timeout=90,
             what="the task taken over by the new worker",

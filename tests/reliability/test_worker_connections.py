@@ -2,7 +2,6 @@
 as a web worker does from one request to the next, and a connection that died
 between two tasks costs the next task nothing."""
 
-import time
 import uuid
 
 import pytest
@@ -12,7 +11,13 @@ from django.db import connection
 from core.heartbeat import WORKER
 from core.models import Heartbeat
 from core.task_names import WORKER_HEARTBEAT
-from payments.tests.worker import BROKER, broker_reachable, start_worker, stop_worker
+from payments.tests.worker import (
+    BROKER,
+    broker_reachable,
+    start_worker,
+    stop_worker,
+    wait_until,
+)
 
 
 def _worker_backends(name: str) -> set[int]:
@@ -29,15 +34,13 @@ def _worker_backends(name: str) -> set[int]:
 
 def _beat(sender: Celery, queue: str) -> None:
     """One heartbeat task, run: its row's time moves."""
-    before = Heartbeat.objects.filter(name=WORKER).values_list("seen_at", flat=True).first()
+    before = _seen_at()
     sender.send_task(WORKER_HEARTBEAT, queue=queue)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        seen = Heartbeat.objects.filter(name=WORKER).values_list("seen_at", flat=True).first()
-        if seen is not None and seen != before:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the worker did not run the heartbeat task")
+    wait_until(lambda: _seen_at() not in (None, before), what="the heartbeat task", timeout=30)
+
+
+def _seen_at():
+    return Heartbeat.objects.filter(name=WORKER).values_list("seen_at", flat=True).first()
 
 
 @pytest.mark.postgres

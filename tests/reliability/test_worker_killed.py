@@ -20,7 +20,7 @@ from payments.services import payment_create_for_order
 from payments.tasks import process_payment_task
 from payments.tests.factories import card_order
 from payments.tests.stripe_fake import FakeStripe
-from payments.tests.worker import current_database_url, start_worker, stop_worker
+from payments.tests.worker import current_database_url, start_worker, stop_worker, wait_until
 from wallets.tests.factories import pending_of
 from wallets.verification import ledger_violations
 
@@ -38,15 +38,6 @@ def _start_worker(queue: str, fake: FakeStripe, broker_url: str):
         STRIPE_API_BASE=fake.url,
         STRIPE_SECRET_KEY="sk_test_fake",
     )
-
-
-def _wait(condition, timeout=60, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.postgres
@@ -72,8 +63,8 @@ def test_a_worker_killed_after_the_charge_does_not_charge_twice(broker):
             blocker.execute("SELECT 1 FROM orders_order WHERE id = %s FOR UPDATE", [order.pk])
             sender.send_task(process_payment_task.name, args=[str(payment.pk)], queue=queue)
             workers.append(_start_worker(queue, fake, broker))
-            _wait(lambda: len(fake.intents) == 1, what="the first charge")
-            _wait(lambda: _lock_waiters() > 0, what="the worker to block in phase 3")
+            wait_until(lambda: len(fake.intents) == 1, what="the first charge")
+            wait_until(lambda: _lock_waiters() > 0, what="the worker to block in phase 3")
             workers[0].send_signal(signal.SIGKILL)
             workers[0].wait(timeout=10)
         finally:
@@ -82,7 +73,7 @@ def test_a_worker_killed_after_the_charge_does_not_charge_twice(broker):
 
         workers.append(_start_worker(queue, fake, broker))
         restarted = time.monotonic()
-        _wait(
+        wait_until(
             lambda: Payment.objects.get(pk=payment.pk).status in Payment.FINAL,
             timeout=90,
             what="the redelivered task",
